@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from .models import ActionLog, Agent, AgentGroup, PauseReason, PollState, WebhookEvent
+
+
+@admin.register(PauseReason)
+class PauseReasonAdmin(admin.ModelAdmin):
+    list_display = ["pause_id", "name"]
+    list_editable = ["name"]
+
+
+@admin.register(AgentGroup)
+class AgentGroupAdmin(admin.ModelAdmin):
+    list_display = ["group_id", "name"]
+
+
+@admin.register(Agent)
+class AgentAdmin(admin.ModelAdmin):
+    list_display = ["login", "name", "surname", "group_id", "status", "pause_id", "status_since"]
+    list_filter = ["status", "group_id", "active"]
+    search_fields = ["login", "name", "surname"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "action", "agent_login", "connection_id", "event_date"]
+    list_filter = ["action"]
+    search_fields = ["agent_login", "connection_id", "body"]
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+
+
+@admin.register(ActionLog)
+class ActionLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "target", "action", "ok", "http_status", "request_id"]
+    list_filter = ["action", "ok"]
+    search_fields = ["target", "request_id"]
+    readonly_fields = [f.name for f in ActionLog._meta.fields]
+
+
+admin.site.register(PollState)

@@ -1,0 +1,259 @@
+"""Thulium REST API client: a short module of functions, one per endpoint we use.
+
+Reference: ../shared/thulium-api/ (Thulium's own document, "Thulium REST API").
+Every non-2xx answer becomes ThuliumAPIError (HTTP status, request_id, the list of errors);
+a timeout is ThuliumTimeout and a refused or broken connection ThuliumUnavailable.
+`transient` on each error says whether trying again later may help.
+"""
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin
+
+import requests
+from django.conf import settings
+
+from .parse import to_bool, to_datetime, to_int, to_str
+
+_local = threading.local()
+
+
+class ThuliumError(Exception):
+    transient = True
+    status: int | None = None
+    request_id = ""
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class ThuliumTimeout(ThuliumError):
+    """Thulium did not answer within THULIUM_TIMEOUT_SECONDS."""
+
+
+class ThuliumUnavailable(ThuliumError):
+    """The connection was refused or broke."""
+
+
+class ThuliumAPIError(ThuliumError):
+    """Thulium answered with an error status and (usually) its error body."""
+
+    def __init__(self, status: int, request_id: str, errors: list[dict]):
+        self.status = status
+        self.request_id = request_id
+        self.errors = errors
+        super().__init__(self.message)
+
+    @property
+    def transient(self) -> bool:  # type: ignore[override]
+        return self.status >= 500 or self.status == 429
+
+    @property
+    def message(self) -> str:
+        texts = [e["message"] for e in self.errors if e.get("message")]
+        return "; ".join(texts) or f"HTTP {self.status}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class AgentInfo:
+    agent_id: int | None
+    login: str
+    name: str
+    surname: str
+    email: str
+    active: bool
+    number: str
+    outbound_mode: str
+    group_id: int | None
+
+    @classmethod
+    def from_api(cls, row: dict) -> "AgentInfo":
+        return cls(
+            agent_id=to_int(row.get("agent_id")),
+            login=to_str(row.get("login")),
+            name=to_str(row.get("name")),
+            surname=to_str(row.get("surname")),
+            email=to_str(row.get("email")),
+            active=bool(to_bool(row.get("active"))),
+            number=to_str(row.get("number")),
+            outbound_mode=to_str(row.get("outbound_mode")),
+            group_id=to_int(row.get("group_id")),
+        )
+
+
+@dataclass(frozen=True)
+class AgentStatusInfo:
+    login: str
+    status: str
+    pause_id: int | None
+    last_change: datetime | None
+
+    @classmethod
+    def from_api(cls, row: dict) -> "AgentStatusInfo":
+        return cls(
+            login=to_str(row.get("login")),
+            status=to_str(row.get("status")).upper() or "OFF",
+            pause_id=to_int(row.get("pause_id")),
+            last_change=to_datetime(row.get("last_change")),
+        )
+
+
+@dataclass(frozen=True)
+class AgentGroupInfo:
+    group_id: int
+    name: str
+
+    @classmethod
+    def from_api(cls, row: dict) -> "AgentGroupInfo | None":
+        group_id = to_int(row.get("group_id"))
+        if group_id is None:
+            return None
+        return cls(group_id=group_id, name=to_str(row.get("name")) or f"Group {group_id}")
+
+
+def _session() -> requests.Session:
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
+
+
+def _error_from(response: requests.Response) -> ThuliumAPIError:
+    request_id, errors = "", []
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        request_id = to_str(body.get("request_id"))
+        for item in body.get("errors") or []:
+            if isinstance(item, dict):
+                errors.append({"message": to_str(item.get("message")), "code": item.get("code")})
+            else:
+                errors.append({"message": to_str(item), "code": None})
+    if not errors:
+        text = response.text.strip()[:300] if body is None else ""
+        errors = [
+            {"message": text or f"HTTP {response.status_code} {response.reason}", "code": None}
+        ]
+    return ThuliumAPIError(response.status_code, request_id, errors)
+
+
+def request(method: str, path: str, *, params=None, json=None):
+    """One call to Thulium; returns the decoded JSON body (None when empty)."""
+    url = urljoin(settings.THULIUM_API_URL.rstrip("/") + "/", path.lstrip("/"))
+    try:
+        response = _session().request(
+            method,
+            url,
+            params=params,
+            json=json,
+            auth=(settings.THULIUM_API_USER, settings.THULIUM_API_PASSWORD),
+            headers={"Accept": "application/json", "Accept-Language": settings.THULIUM_LANGUAGE},
+            timeout=settings.THULIUM_TIMEOUT_SECONDS,
+        )
+    except requests.Timeout as exc:
+        raise ThuliumTimeout(
+            f"Thulium did not answer within {settings.THULIUM_TIMEOUT_SECONDS} s ({method} {path})"
+        ) from exc
+    except requests.ConnectionError as exc:
+        raise ThuliumUnavailable(f"Cannot connect to Thulium at {url}") from exc
+    if response.status_code >= 400:
+        raise _error_from(response)
+    if not response.content.strip():
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ThuliumAPIError(
+            response.status_code, "", [{"message": "Thulium sent a body that is not JSON"}]
+        ) from exc
+
+
+def _rows(body) -> list[dict]:
+    """A list from a bare list or a {"count", "result"} page."""
+    if isinstance(body, dict):
+        body = body.get("result", [])
+    return [row for row in body or [] if isinstance(row, dict)]
+
+
+# --- Agents ---------------------------------------------------------------------------------
+
+
+def get_agents() -> list[AgentInfo]:
+    """GET agents: every agent; the nameless system "Automat" (login "") is skipped."""
+    agents = [AgentInfo.from_api(row) for row in _rows(request("GET", "agents"))]
+    return [a for a in agents if a.login]
+
+
+def get_agent(login: str) -> AgentInfo:
+    """GET agents/:login."""
+    return AgentInfo.from_api(request("GET", f"agents/{login}") or {})
+
+
+def get_agent_status(login: str) -> AgentStatusInfo:
+    """GET agents/:login/status."""
+    return AgentStatusInfo.from_api(request("GET", f"agents/{login}/status") or {})
+
+
+def get_agent_statuses(include_logged_off: bool = True) -> list[AgentStatusInfo]:
+    """GET agents_statuses (include_logged_off=true also lists agents who are OFF)."""
+    params = {"include_logged_off": "true"} if include_logged_off else None
+    rows = _rows(request("GET", "agents_statuses", params=params))
+    return [s for s in (AgentStatusInfo.from_api(r) for r in rows) if s.login]
+
+
+def get_agent_groups() -> list[AgentGroupInfo]:
+    """GET agents_groups."""
+    groups = (AgentGroupInfo.from_api(row) for row in _rows(request("GET", "agents_groups")))
+    return [g for g in groups if g]
+
+
+def pause(login: str, pause_id: int) -> None:
+    """POST agents/:login/pause with the pause reason's id."""
+    request("POST", f"agents/{login}/pause", json={"pause_id": str(pause_id)})
+
+
+def free(login: str) -> None:
+    """POST agents/:login/free: end the agent's pause."""
+    request("POST", f"agents/{login}/free")
+
+
+def login(login: str) -> None:
+    """POST agents/:login/login."""
+    request("POST", f"agents/{login}/login")
+
+
+def logout(login: str) -> None:
+    """POST agents/:login/logout."""
+    request("POST", f"agents/{login}/logout")
+
+
+def call(
+    login: str,
+    phone_number: str = "",
+    *,
+    outbound_id: str = "",
+    customer_id: int | None = None,
+    caller_id: str = "",
+    custom_data: str = "",
+) -> None:
+    """POST agents/:login/call: ring the agent, then dial the number (or the customer's)."""
+    data = {
+        "phone_number": phone_number,
+        "outbound_id": outbound_id,
+        "customer_id": customer_id,
+        "caller_id": caller_id,
+        "custom_data": custom_data,
+    }
+    request("POST", f"agents/{login}/call", json={k: v for k, v in data.items() if v})
+
+
+def hangup(login: str) -> None:
+    """POST agents/:login/hangup: end the agent's calls."""
+    request("POST", f"agents/{login}/hangup")

@@ -1,0 +1,80 @@
+"""Webhook events moving agents' live state at once (the next poll reconciles)."""
+
+from .models import Agent, WebhookEvent
+from .models.agents import AgentStatus
+from .parse import to_int, to_str
+from .signals import notify_agents_changed
+
+AGENT_ACTIONS = {
+    "AGENT_LOGGED_IN",
+    "AGENT_LOGGED_OUT",
+    "AGENT_STATUS_CHANGED",
+    "AGENT_RINGING",
+    "AGENT_CONNECTED",
+    "AGENT_COMPLETED",
+    "AGENT_NOT_ANSWERED",
+}
+
+
+def apply_agent_event(event: WebhookEvent) -> bool:
+    """Move the agent's live state for one event; returns whether the board changed.
+
+    An event dated before the agent's current state does not move it back.
+    """
+    if event.action not in AGENT_ACTIONS or not event.agent_login:
+        return False
+    agent, _ = Agent.objects.get_or_create(login=event.agent_login)
+    if agent.status_since and event.event_date and event.event_date < agent.status_since:
+        return False
+    target = _target_state(agent, event.action, event.data)
+    if target is None:
+        return False
+    status, pause_id, call = target
+    if not agent.apply_status(status, pause_id, event.event_date, call=call):
+        return False
+    agent.save()
+    notify_agents_changed([agent.login])
+    return True
+
+
+def _call_of(data: dict) -> dict:
+    return {
+        "number": to_str(data.get("source_number")) or to_str(data.get("phone_number")),
+        "queue_id": to_int(data.get("queue_id")),
+        "connection_id": to_str(data.get("connection_id")),
+    }
+
+
+def _same_call(agent: Agent, data: dict) -> bool:
+    connection_id = to_str(data.get("connection_id"))
+    return (
+        not agent.call_connection_id
+        or not connection_id
+        or (agent.call_connection_id == connection_id)
+    )
+
+
+def _target_state(agent: Agent, action: str, data: dict):
+    """(status, pause_id, call) the event leads to, or None when it should not move the agent."""
+    if action == "AGENT_LOGGED_IN":
+        return AgentStatus.FREE, None, None
+    if action == "AGENT_LOGGED_OUT":
+        return AgentStatus.OFF, None, None
+    if action == "AGENT_STATUS_CHANGED":
+        pause_id = to_int(data.get("pause_id"))
+        if pause_id is None:
+            return AgentStatus.FREE, None, None
+        return AgentStatus.PAUSED, pause_id, None
+    if action == "AGENT_RINGING":
+        return AgentStatus.RINGING, None, _call_of(data)
+    if action == "AGENT_CONNECTED":
+        return AgentStatus.INBOUND_CALL, None, _call_of(data)
+    if action == "AGENT_NOT_ANSWERED":
+        if agent.status == AgentStatus.RINGING and _same_call(agent, data):
+            return AgentStatus.FREE, None, None
+        return None
+    if action == "AGENT_COMPLETED":
+        if agent.on_call and _same_call(agent, data):
+            return AgentStatus.FREE, None, None
+        return None
+    return None

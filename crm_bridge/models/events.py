@@ -1,0 +1,65 @@
+"""What came in from Thulium (webhook events, poll health) and what we asked of it (actions)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class WebhookEvent(models.Model):
+    """Every webhook delivery, stored with its raw body before it is answered."""
+
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=64, db_index=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField()
+    data = models.JSONField(default=dict)
+    event_date = models.DateTimeField(null=True, blank=True, db_index=True)
+    agent_login = models.CharField(max_length=100, blank=True, db_index=True)
+    connection_id = models.CharField(max_length=64, blank=True, db_index=True)
+    dedup_key = models.CharField(max_length=64, unique=True)
+    duplicates = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.agent_login or self.connection_id} @ {self.event_date}"
+
+
+class PollState(models.Model):
+    """Health of one polling job, so every screen can say plainly when its data is stale."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_ok = models.DateTimeField(null=True, blank=True)
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_request_id = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def failing(self) -> bool:
+        return self.failing_since is not None
+
+
+class ActionLog(models.Model):
+    """Every action a user asked Thulium to take, with its outcome."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target = models.CharField(max_length=100, db_index=True)  # agent login or campaign id
+    action = models.CharField(max_length=50)
+    params = models.JSONField(default=dict, blank=True)
+    ok = models.BooleanField()
+    http_status = models.IntegerField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target}: {'ok' if self.ok else 'failed'}"

@@ -1,0 +1,69 @@
+"""What the agent board shows, shared by the page, its fragments and the live push."""
+
+from django.db.models import Count
+
+from crm_bridge.models import Agent, AgentGroup, AgentStatus, PauseReason
+from crm_bridge.models.agents import ON_CALL
+from crm_bridge.sync import data_health
+
+# Board order of the header counts, and the colour family of each status.
+STATUS_ORDER = [
+    AgentStatus.FREE,
+    AgentStatus.RINGING,
+    AgentStatus.INBOUND_CALL,
+    AgentStatus.OUTBOUND_CALL,
+    AgentStatus.CALL,
+    AgentStatus.OUTBOUND_PREVIEW,
+    AgentStatus.PAUSED,
+    AgentStatus.OFF,
+]
+
+
+def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
+    for agent in agents:
+        agent.pause_label = PauseReason.label(agent.pause_id, pause_names)
+        agent.group_name = group_names.get(agent.group_id, "")
+        agent.is_on_call = agent.status in ON_CALL
+    return agents
+
+
+def status_counts() -> list[dict]:
+    counts = dict(Agent.objects.filter(active=True).values_list("status").annotate(n=Count("id")))
+    labels = dict(AgentStatus.choices)
+    return [{"status": s, "label": labels[s], "count": counts.get(s, 0)} for s in STATUS_ORDER]
+
+
+def _names() -> tuple[dict, dict]:
+    pause_names = dict(PauseReason.objects.values_list("pause_id", "name"))
+    group_names = dict(AgentGroup.objects.values_list("group_id", "name"))
+    return pause_names, group_names
+
+
+def board_context(rows: bool = True) -> dict:
+    pause_names, group_names = _names()
+    context = {"health": data_health(), "counts": status_counts()}
+    if rows:
+        agents = list(Agent.objects.filter(active=True))
+        context["agents"] = _decorate(agents, pause_names, group_names)
+    context["groups"] = sorted(group_names.items(), key=lambda item: item[1])
+    context["statuses"] = [(s.value, s.label) for s in STATUS_ORDER]
+    context["pause_reasons"] = list(PauseReason.objects.all())
+    return context
+
+
+def rows_context(logins: list[str]) -> dict:
+    pause_names, group_names = _names()
+    agents = list(Agent.objects.filter(login__in=logins, active=True))
+    return {"agents": _decorate(agents, pause_names, group_names), "counts": status_counts()}
+
+
+def matches(agent: Agent, group: str, status: str, query: str) -> bool:
+    """The same filter the browser applies (dashboard.js), for the first render."""
+    if group and str(agent.group_id or "") != group:
+        return False
+    if status and agent.status != status:
+        return False
+    if query:
+        haystack = f"{agent.login} {agent.name} {agent.surname}".lower()
+        return query.lower() in haystack
+    return True

@@ -1,0 +1,30 @@
+import re
+
+from django import forms
+
+from crm_bridge.models import PauseReason
+
+
+class PauseForm(forms.Form):
+    pause_id = forms.TypedChoiceField(label="Reason", coerce=int, choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pause_id"].choices = [(r.pause_id, r.name) for r in PauseReason.objects.all()]
+
+
+class CallForm(forms.Form):
+    phone_number = forms.CharField(label="Number", max_length=32)
+    outbound_id = forms.CharField(label="Campaign", max_length=5, required=False)
+
+    def clean_phone_number(self):
+        number = re.sub(r"[\s\-()]", "", self.cleaned_data["phone_number"])
+        if not re.fullmatch(r"\+?\d{3,20}", number):
+            raise forms.ValidationError("Enter a phone number: digits, optionally starting with +.")
+        return number
+
+    def clean_outbound_id(self):
+        outbound_id = self.cleaned_data["outbound_id"].strip()
+        if outbound_id and len(outbound_id) != 5:
+            raise forms.ValidationError("A campaign id has five characters, e.g. 00001.")
+        return outbound_id

@@ -1,0 +1,39 @@
+import os
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+PASSWORD_FILE = settings.BASE_DIR / "var" / "demo-password"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo users 'supervisor' and 'admin' (superuser). The password is "
+        "DEMO_PASSWORD when set, otherwise generated once and kept in var/demo-password."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default="")
+
+    def handle(self, *args, password="", **options):
+        password = password or _demo_password()
+        User = get_user_model()
+        for username, is_admin in (("supervisor", False), ("admin", True)):
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff = user.is_superuser = is_admin
+            user.set_password(password)
+            user.save()
+        self.stdout.write(f"Log in as supervisor or admin, password: {password}")
+
+
+def _demo_password() -> str:
+    if os.environ.get("DEMO_PASSWORD"):
+        return os.environ["DEMO_PASSWORD"]
+    if PASSWORD_FILE.exists():
+        return PASSWORD_FILE.read_text().strip()
+    PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(9)
+    PASSWORD_FILE.write_text(password + "\n")
+    return password

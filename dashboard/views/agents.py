@@ -1,0 +1,91 @@
+"""The live agent board and the actions a supervisor takes on an agent."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from crm_bridge import client, sync
+from crm_bridge.client import ThuliumError
+from crm_bridge.models import ActionLog, Agent
+
+from ..board import board_context, matches
+from ..forms import CallForm, PauseForm
+
+ACTIONS = {
+    "pause": ("Pause", PauseForm),
+    "free": ("Unpause", None),
+    "login": ("Log in", None),
+    "logout": ("Log out", None),
+    "call": ("Call", CallForm),
+    "hangup": ("Hang up", None),
+}
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    context = board_context()
+    chosen = {k: request.GET.get(k, "").strip() for k in ("group", "status", "q")}
+    for agent in context["agents"]:
+        agent.hidden = not matches(agent, chosen["group"], chosen["status"], chosen["q"])
+    context["chosen"] = chosen
+    return render(request, "dashboard/board.html", context)
+
+
+@login_required
+def action_form(request: HttpRequest, login: str, action: str) -> HttpResponse:
+    """The dialog for actions that need input (pause reason, number to call)."""
+    agent = get_object_or_404(Agent, login=login)
+    title, form_class = _action(action)
+    if form_class is None:
+        raise Http404("This action takes no input")
+    context = {"agent": agent, "action": action, "title": title, "form": form_class()}
+    return render(request, "dashboard/board.html#action-form", context)
+
+
+@login_required
+@require_POST
+def agent_action(request: HttpRequest, login: str, action: str) -> HttpResponse:
+    agent = get_object_or_404(Agent, login=login)
+    title, form_class = _action(action)
+    params = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            context = {"agent": agent, "action": action, "title": title, "form": form}
+            return render(request, "dashboard/board.html#action-form", context)
+        params = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
+    entry = ActionLog(user=request.user, target=login, action=action, params=params, ok=True)
+    try:
+        _call_thulium(action, login, params)
+    except ThuliumError as exc:
+        entry.ok, entry.http_status, entry.request_id = False, exc.status, exc.request_id
+        entry.message = exc.message
+        suffix = f" (request_id {exc.request_id})" if exc.request_id else ""
+        messages.error(request, f"{title} {agent} failed: {exc.message}{suffix}")
+    else:
+        messages.success(request, f"{title}: {agent} — done.")
+        sync.refresh_agent(login)
+    entry.save()
+    if not request.htmx:
+        return redirect("board")
+    response = HttpResponse("")
+    if entry.ok:
+        response["HX-Trigger"] = "action-done"
+    return response
+
+
+def _action(action: str):
+    if action not in ACTIONS:
+        raise Http404("Unknown action")
+    return ACTIONS[action]
+
+
+def _call_thulium(action: str, login: str, params: dict) -> None:
+    if action == "pause":
+        client.pause(login, params["pause_id"])
+    elif action == "call":
+        client.call(login, params["phone_number"], outbound_id=params.get("outbound_id", ""))
+    else:
+        getattr(client, action)(login)

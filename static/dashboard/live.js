@@ -1,0 +1,144 @@
+// Thulium Live: the little the browser does itself. Counters tick here with no server traffic;
+// filters run here so a live row that starts or stops matching shows or hides at once;
+// the websocket's health is shown plainly and a lost socket is always retried.
+(function () {
+  "use strict";
+
+  function pad(n) { return n < 10 ? "0" + n : "" + n; }
+
+  function formatDuration(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    return h ? h + ":" + pad(m) + ":" + pad(s) : m + ":" + pad(s);
+  }
+  window.thuliumFormatDuration = formatDuration;
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      var since = Date.parse(el.getAttribute("data-since"));
+      if (!isNaN(since)) el.textContent = formatDuration((now - since) / 1000);
+    });
+  }
+
+  // --- Filters (kept in the URL) -----------------------------------------------------------
+  function filterState() {
+    var form = document.querySelector("[data-filters]");
+    if (!form) return null;
+    return {
+      form: form,
+      group: form.elements.group.value,
+      status: form.elements.status.value,
+      q: form.elements.q.value.trim().toLowerCase(),
+    };
+  }
+
+  function applyFilters() {
+    var f = filterState();
+    if (!f) return;
+    document.querySelectorAll("tr.agent").forEach(function (row) {
+      var show = (!f.group || row.dataset.group === f.group) &&
+        (!f.status || row.dataset.status === f.status) &&
+        (!f.q || row.dataset.search.indexOf(f.q) !== -1);
+      row.hidden = !show;
+    });
+    document.querySelectorAll("[data-status-filter]").forEach(function (a) {
+      a.classList.toggle("active", a.dataset.statusFilter === f.status);
+    });
+  }
+
+  function syncUrl() {
+    var f = filterState();
+    if (!f) return;
+    var params = new URLSearchParams();
+    if (f.group) params.set("group", f.group);
+    if (f.status) params.set("status", f.status);
+    if (f.form.elements.q.value.trim()) params.set("q", f.form.elements.q.value.trim());
+    var query = params.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+  }
+
+  document.addEventListener("input", function (e) {
+    if (e.target.closest("[data-filters]")) { applyFilters(); syncUrl(); }
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target.closest("[data-filters]")) { applyFilters(); syncUrl(); }
+  });
+  document.addEventListener("submit", function (e) {
+    if (e.target.matches("[data-filters]")) { e.preventDefault(); applyFilters(); syncUrl(); }
+  });
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest("[data-status-filter]");
+    var f = filterState();
+    if (link && f) {
+      e.preventDefault();
+      var status = link.dataset.statusFilter;
+      f.form.elements.status.value = f.status === status ? "" : status;
+      applyFilters(); syncUrl();
+    }
+    if (e.target.closest("[data-close-dialog]")) {
+      var dialog = e.target.closest("dialog");
+      if (dialog) dialog.close();
+    }
+  });
+
+  // --- Action dialog ----------------------------------------------------------------------
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var dialog = document.querySelector("[data-action-dialog]");
+    if (dialog && e.detail.target && e.detail.target.id === "action-dialog-body") {
+      if (e.detail.target.children.length && !dialog.open) dialog.showModal();
+      var first = dialog.querySelector("select, input:not([type=hidden])");
+      if (first) first.focus();
+    }
+  });
+  document.body && document.body.addEventListener("action-done", closeDialog);
+  document.addEventListener("action-done", closeDialog);
+  function closeDialog() {
+    var dialog = document.querySelector("[data-action-dialog]");
+    if (dialog && dialog.open) dialog.close();
+  }
+
+  // Toasts fade by themselves.
+  new MutationObserver(function (mutations) {
+    mutations.forEach(function (m) {
+      m.addedNodes.forEach(function (node) {
+        if (node.nodeType === 1 && node.classList.contains("toast")) {
+          setTimeout(function () { node.remove(); }, node.classList.contains("toast-error") ? 15000 : 5000);
+        }
+      });
+    });
+  }).observe(document.getElementById("toasts") || document.body, { childList: true });
+
+  // --- Live connection health ------------------------------------------------------------
+  var retries = 0;
+  function banner(show) {
+    var el = document.querySelector("[data-live-banner]");
+    if (!el) return;
+    if (show && el.hidden) {
+      el.querySelector("[data-live-lost]").textContent = new Date().toLocaleTimeString("en-GB");
+    }
+    el.hidden = !show;
+    document.documentElement.classList.toggle("live-lost", show);
+  }
+  document.addEventListener("htmx:wsOpen", function () { retries = 0; banner(false); });
+  document.addEventListener("htmx:wsClose", function (e) {
+    banner(true);
+    var code = e.detail.event && e.detail.event.code;
+    if (code === 4401) { location.reload(); return; }           // session ended: log in again
+    if (code === 4404) return;                                   // wallboard link revoked
+    if ([1006, 1011, 1012, 1013].indexOf(code) === -1) {         // the extension retries those
+      var delay = Math.min(30000, 1000 * Math.pow(2, retries++)) * (0.5 + Math.random() / 2);
+      setTimeout(function () { e.detail.socketWrapper.reconnect(); }, delay);
+    }
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () { applyFilters(); tick(); });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.htmx) htmx.config.wsReconnectDelay = function (n) {
+      return Math.min(30000, 500 * Math.pow(2, n)) * (0.5 + Math.random() / 2);
+    };
+    applyFilters();
+    tick();
+    setInterval(tick, 1000);
+  });
+})();
