@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format bench setup clean
+.PHONY: run test lint format bench setup clean browser lock
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,15 @@ setup: $(VENV)/.installed
 run: setup
 	$(PY) scripts/run_stack.py
 
-test: setup
+test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Browser tests drive Debian's chromium (Playwright cannot download its own browsers here).
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } || \
+	  { echo "Install Debian's chromium (apt-get install chromium) for the browser tests."; exit 1; }
 
 lint: setup
 	$(VENV)/bin/ruff check .

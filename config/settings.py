@@ -60,6 +60,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["template_partials.templatetags.partials"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -131,6 +132,14 @@ THULIUM_POLL_SECONDS = envint("THULIUM_POLL_SECONDS", 3)
 THULIUM_TIMEOUT_SECONDS = envint("THULIUM_TIMEOUT_SECONDS", 5)
 THULIUM_LANGUAGE = os.environ.get("THULIUM_LANGUAGE", "en")
 
+# --- Queues and wallboards (issue #3; docs/metrics.md) ---------------------------------------
+QUEUE_DAY_RESET = os.environ.get("QUEUE_DAY_RESET", "00:00")  # "today" starts here, local time
+QUEUE_WINDOW_MINUTES = envint("QUEUE_WINDOW_MINUTES", 60)
+QUEUE_SHORT_ABANDON_SECONDS = envint("QUEUE_SHORT_ABANDON_SECONDS", 5)
+QUEUE_SL_SECONDS = envint("QUEUE_SL_SECONDS", 20)  # default for newly learned queues
+QUEUE_STALE_CALL_MINUTES = envint("QUEUE_STALE_CALL_MINUTES", 60)  # no event for this long: expired
+QUEUE_REFRESH_SECONDS = envint("QUEUE_REFRESH_SECONDS", 10)
+
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
@@ -151,6 +160,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm_bridge.tasks.poll_agent_directory",
         "schedule": 60.0,
         "options": {"expires": 60.0},
+    },
+    "refresh-queues": {
+        "task": "dashboard.tasks.refresh_queues",
+        "schedule": float(QUEUE_REFRESH_SECONDS),
+        "options": {"expires": float(QUEUE_REFRESH_SECONDS)},
     },
 }
 

@@ -1,0 +1,228 @@
+"""Real parts for the tests: an embedded Valkey server, the simulator over HTTP, the whole
+product running in subprocesses (daphne, Celery worker with beat, simulator) and a real
+Chromium driven by Playwright. Nothing here is mocked."""
+
+import base64
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests._env import (
+    API_PASSWORD,
+    API_USER,
+    HOOK_PASSWORD,
+    HOOK_USER,
+    VALKEY,
+    free_port,
+    spawn,
+    stop,
+    wait_for_port,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+DEMO_PASSWORD = "demo-pass-123"
+
+
+@dataclass
+class Simulator:
+    port: int
+    proc: subprocess.Popen
+    user: str = API_USER
+    password: str = API_PASSWORD
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def control(self, path: str, json: dict | None = None) -> dict:
+        response = requests.post(f"{self.base}/_sim/{path}", json=json or {}, timeout=5)
+        response.raise_for_status()
+        return response.json() if response.content else {}
+
+    def state(self) -> dict:
+        return requests.get(f"{self.base}/_sim/state", timeout=5).json()
+
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        return requests.request(
+            method, self.api_url + path, auth=(self.user, self.password), timeout=5, **kwargs
+        )
+
+
+def start_simulator(*extra: str, env: dict | None = None) -> Simulator:
+    port = free_port()
+    proc = spawn(
+        [
+            PY,
+            "-m",
+            "simulator",
+            "--port",
+            str(port),
+            "--seed",
+            "1",
+            "--api-user",
+            API_USER,
+            "--api-password",
+            API_PASSWORD,
+            *extra,
+        ],
+        env=env,
+    )
+    wait_for_port(port, proc, "simulator")
+    return Simulator(port=port, proc=proc)
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Simulator:
+    """A simulator with no spontaneous traffic, shared by the tests that talk to Thulium."""
+    sim = start_simulator("--no-traffic")
+    yield sim
+    stop(sim.proc)
+
+
+@pytest.fixture(autouse=True)
+def _thulium_is_the_simulator(settings, simulator):
+    settings.THULIUM_API_URL = simulator.api_url
+
+
+@dataclass
+class Stack:
+    """The whole product in subprocesses, on its own SQLite file and Redis database."""
+
+    url: str
+    sim: Simulator
+    env: dict
+    procs: list = field(default_factory=list)
+    username: str = "supervisor"
+    password: str = DEMO_PASSWORD
+    admin_username: str = "admin"
+    admin_password: str = DEMO_PASSWORD
+
+    def webhook(self, data: dict, auth=(HOOK_USER, HOOK_PASSWORD)) -> requests.Response:
+        return requests.post(f"{self.url}/webhooks/thulium/", data=data, auth=auth, timeout=10)
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run(
+            [PY, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True
+        )
+        if done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr}")
+        return done.stdout
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Stack:
+    folder = tmp_path_factory.mktemp("stack")
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3",
+        "REDIS_URL": f"{VALKEY}/1",
+        "THULIUM_POLL_SECONDS": "1",
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+        "DJANGO_DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    sim = start_simulator(
+        "--no-traffic",
+        "--webhook-url",
+        f"http://127.0.0.1:{port}/webhooks/thulium/",
+        "--webhook-user",
+        HOOK_USER,
+        "--webhook-password",
+        HOOK_PASSWORD,
+    )
+    env["THULIUM_API_URL"] = sim.api_url
+    for command in (["migrate", "--noinput", "-v", "0"], ["demo_users"]):
+        subprocess.run(
+            [PY, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+    web = spawn(
+        [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"], env=env
+    )
+    worker = spawn(
+        [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--beat",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            "1",
+            "--schedule",
+            str(folder / "beat-schedule"),
+        ],
+        env=env,
+    )
+    wait_for_port(port, web, "daphne")
+    running = Stack(url=f"http://127.0.0.1:{port}", sim=sim, env=env, procs=[web, worker])
+    yield running
+    for proc in (worker, web, sim.proc):
+        stop(proc)
+
+
+# --- Browser -----------------------------------------------------------------------------------
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (as root).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def login(stack):
+    def log_in(page, username: str | None = None, password: str | None = None):
+        page.goto(f"{stack.url}/login/")
+        page.fill("input[name=username]", username or stack.username)
+        page.fill("input[name=password]", password or stack.password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{stack.url}/")
+        return page
+
+    return log_in
+
+
+def basic_auth(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
