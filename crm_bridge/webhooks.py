@@ -41,7 +41,10 @@ def thulium_webhook(request: HttpRequest) -> JsonResponse:
     raw = request.body.decode("utf-8", errors="replace")
     content_type = request.content_type or ""
     try:
-        data = parse_body(raw, content_type)
+        if content_type == "multipart/form-data":
+            data = {key: request.POST[key] for key in request.POST}
+        else:
+            data = parse_body(raw, content_type)
         event = build_event(data)
     except Malformed as exc:
         return JsonResponse({"error": str(exc)}, status=400)

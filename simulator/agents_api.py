@@ -1,0 +1,221 @@
+"""Agent endpoints (document section "Agenci")."""
+
+from . import calls
+from .centre import PAUSES
+from .server import ApiError, route
+
+TRUE = ("1", "true", "yes", "on")
+
+
+def truthy(v):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return v != 0
+    return str(v).strip().lower() in TRUE
+
+
+def get_agent(c, req):
+    a = c.agent(req.args["login"])
+    if a is None:
+        raise ApiError(404, "Agent not found.", "Nie znaleziono agenta.", 20404)
+    return a
+
+
+def require_logged_in(a):
+    if not a.logged_in:
+        raise ApiError(400, "Agent is not logged in.", "Agent nie jest zalogowany.", 20001)
+
+
+def require_call(a):
+    if a.call is None or a.activity not in ("RINGING", "INBOUND_CALL", "CALL", "OUTBOUND_CALL"):
+        raise ApiError(400, "Agent has no active call.", "Agent nie prowadzi rozmowy.", 20003)
+
+
+@route("GET", r"agents")
+def list_agents(c, req):
+    return 200, [a.record() for a in c.agents]
+
+
+@route("GET", r"agents/(?P<login>[^/]+)")
+def agent_detail(c, req):
+    return 200, get_agent(c, req).record()
+
+
+@route("GET", r"agents/(?P<login>[^/]+)/status")
+def agent_status(c, req):
+    return 200, c.status_of(get_agent(c, req))
+
+
+@route("GET", r"agents/(?P<login>[^/]+)/last_queue_call")
+def last_queue_call(c, req):
+    a = get_agent(c, req)
+    if not a.last_queue_call:
+        raise ApiError(
+            404,
+            "No queue call in the last 24 hours.",
+            "Brak rozmowy z kolejki w ciągu ostatnich 24 godzin.",
+            20405,
+        )
+    return 200, a.last_queue_call
+
+
+@route("GET", r"agents_statuses")
+def agents_statuses(c, req):
+    inc = truthy(req.get("include_logged_off", ""))
+    return 200, [c.status_of(a) for a in c.real_agents() if inc or a.logged_in]
+
+
+@route("GET", r"agents_groups")
+def agents_groups(c, req):
+    return 200, [dict(g) for g in c.groups]
+
+
+@route("POST", r"agents/(?P<login>[^/]+)/pause")
+def pause(c, req):
+    a = get_agent(c, req)
+    raw = req.get("pause_id")
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        raise ApiError(
+            400, "Parameter pause_id is required.", "Parametr pause_id jest wymagany.", 20010
+        )
+    try:
+        pid = int(str(raw).strip())
+    except ValueError:
+        pid = None
+    if pid not in PAUSES:
+        raise ApiError(
+            400,
+            "Invalid pause_id: pause not found.",
+            "Niepoprawny pause_id: nie znaleziono pauzy.",
+            20011,
+        )
+    require_logged_in(a)
+    c.set_pause(a, pid)
+    return 201, None
+
+
+@route("POST", r"agents/(?P<login>[^/]+)/free")
+def free(c, req):
+    a = get_agent(c, req)
+    require_logged_in(a)
+    c.set_pause(a, None)
+    return 201, None
+
+
+@route("POST", r"agents/(?P<login>[^/]+)/login")
+def login(c, req):
+    a = get_agent(c, req)
+    if not a.active:
+        raise ApiError(400, "Agent account is not active.", "Konto agenta jest nieaktywne.", 20002)
+    c.log_in(a)
+    return 201, None
+
+
+@route("POST", r"agents/(?P<login>[^/]+)/logout")
+def logout(c, req):
+    a = get_agent(c, req)
+    if a.call is not None:
+        raise ApiError(
+            400,
+            "Agent has an active call; hang up first.",
+            "Agent prowadzi rozmowę; najpierw ją rozłącz.",
+            20004,
+        )
+    c.log_out(a)
+    return 201, None
+
+
+@route("POST", r"agents/(?P<login>[^/]+)/call")
+def call(c, req):
+    a = get_agent(c, req)
+    number = str(req.get("phone_number") or "").strip()
+    customer_id = req.get("customer_id")
+    customer_id = None if customer_id in (None, "") else customer_id
+    if not number and customer_id is None:
+        raise ApiError(
+            400,
+            "Parameter phone_number is required.",
+            "Parametr phone_number jest wymagany.",
+            20020,
+        )
+    if number and not number.lstrip("+").isdigit():
+        raise ApiError(
+            400, "Wrong format of phone number.", "Niepoprawny format numeru telefonu.", 20021
+        )
+    if customer_id is not None:
+        try:
+            customer_id = int(customer_id)
+        except (TypeError, ValueError):
+            raise ApiError(400, "Invalid customer_id.", "Niepoprawny customer_id.", 20022)
+        if not number:
+            number = "5%08d" % (customer_id * 7919 % 100000000)
+    campaign = None
+    oid = req.get("outbound_id")
+    if oid not in (None, ""):
+        campaign = c.campaigns.get(str(oid))
+        if campaign is None or campaign.removed:
+            raise ApiError(404, "Outbound not found.", "Nie znaleziono kampanii.", 30404)
+    require_logged_in(a)
+    if a.call is not None or a.activity:
+        raise ApiError(400, "Agent is already on a call.", "Agent prowadzi już rozmowę.", 20005)
+    calls.agent_call(
+        c, a, c.api_rng, number, campaign, customer_id, req.get("caller_id"), req.get("custom_data")
+    )
+    return 201, None
+
+
+@route("POST", r"agents/(?P<login>[^/]+)/hangup")
+def hangup(c, req):
+    a = get_agent(c, req)
+    require_logged_in(a)
+    require_call(a)
+    calls.hangup(c, a, c.api_rng)
+    return 201, None
+
+
+@route("POST", r"agents/(?P<login>[^/]+)/answer")
+def answer(c, req):
+    a = get_agent(c, req)
+    require_logged_in(a)
+    call_ = a.call
+    if a.activity != "RINGING" or call_ is None:
+        raise ApiError(400, "Agent's phone is not ringing.", "Telefon agenta nie dzwoni.", 20006)
+    if call_.kind == "inbound":
+        calls.connect(c, call_, c.api_rng)
+    return 201, None
+
+
+def _softphone(c, req):
+    a = get_agent(c, req)
+    require_logged_in(a)
+    require_call(a)
+    return 201, None
+
+
+for _name in ("hold", "unhold", "mute", "unmute", "stop_recording"):
+    route("POST", r"agents/(?P<login>[^/]+)/" + _name)(_softphone)
+
+
+@route("POST", r"agents/(?P<login>[^/]+)/transfer")
+def transfer(c, req):
+    a = get_agent(c, req)
+    if not str(req.get("destination") or "").strip():
+        raise ApiError(
+            400, "Parameter destination is required.", "Parametr destination jest wymagany.", 20030
+        )
+    require_logged_in(a)
+    require_call(a)
+    calls.hangup(c, a, c.api_rng)
+    return 201, None
+
+
+@route("POST", r"agents/(?P<login>[^/]+)/call_preview")
+def call_preview(c, req):
+    a = get_agent(c, req)
+    require_logged_in(a)
+    call_ = a.call
+    if a.activity != "OUTBOUND_PREVIEW" or call_ is None or not hasattr(call_, "preview_dial"):
+        raise ApiError(400, "Agent has no preview record.", "Agent nie ma rekordu preview.", 20007)
+    call_.preview_dial(c, call_)
+    return 201, None
