@@ -2,6 +2,8 @@
 
 - agents_changed(logins=[...]): these agents' live state or directory data changed.
 - poll_health_changed(name=...): a poll started failing or recovered.
+- campaigns_changed(ids=[...]): these campaigns' data, agent lists or today's outcomes changed
+  (ids no longer listed by Thulium are included: the screens drop them).
 - webhook_received(event=WebhookEvent): every stored, non-duplicate event, inside the
   transaction that stored it (for consumers that keep their own state from the feed).
 """
@@ -12,6 +14,7 @@ from django.dispatch import Signal
 agents_changed = Signal()
 poll_health_changed = Signal()
 webhook_received = Signal()
+campaigns_changed = Signal()
 
 
 def notify_agents_changed(logins) -> None:
@@ -22,3 +25,9 @@ def notify_agents_changed(logins) -> None:
 
 def notify_poll_health(name: str) -> None:
     transaction.on_commit(lambda: poll_health_changed.send(sender=None, name=name))
+
+
+def notify_campaigns_changed(ids) -> None:
+    ids = sorted(set(ids))
+    if ids:
+        transaction.on_commit(lambda: campaigns_changed.send(sender=None, ids=ids))

@@ -53,6 +53,8 @@ def poll_statuses() -> list[str]:
         if login not in statuses and agent.status != AgentStatus.OFF:
             agent.apply_status(AgentStatus.OFF, None, None)
             changed.append(agent)
+    if not (changed or created):
+        return []
     with transaction.atomic():
         if created:
             Agent.objects.bulk_create(created, ignore_conflicts=True)

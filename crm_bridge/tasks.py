@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from celery import shared_task
 from django.core.cache import cache
 
-from . import sync
+from . import campaign_sync, sync
 from .client import ThuliumError
 
 log = logging.getLogger(__name__)
@@ -42,5 +42,27 @@ def poll_agent_directory() -> None:
             return
         try:
             sync.poll_directory()
+        except ThuliumError:
+            pass
+
+
+@shared_task(ignore_result=True)
+def poll_campaign_stats() -> None:
+    with _exclusive(campaign_sync.STATS, ttl=60) as acquired:
+        if not acquired:
+            return
+        try:
+            campaign_sync.poll_stats()
+        except ThuliumError:
+            pass
+
+
+@shared_task(ignore_result=True)
+def poll_campaign_list() -> None:
+    with _exclusive(campaign_sync.LIST, ttl=300) as acquired:
+        if not acquired:
+            return
+        try:
+            campaign_sync.poll_list()
         except ThuliumError:
             pass

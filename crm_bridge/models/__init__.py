@@ -1,4 +1,5 @@
 from .agents import Agent, AgentGroup, AgentStatus, PauseReason
+from .campaigns import Campaign, CampaignDay, CampaignSample, Dialer
 from .events import ActionLog, PollState, WebhookEvent
 
 __all__ = [
@@ -6,6 +7,10 @@ __all__ = [
     "Agent",
     "AgentGroup",
     "AgentStatus",
+    "Campaign",
+    "CampaignDay",
+    "CampaignSample",
+    "Dialer",
     "PauseReason",
     "PollState",
     "WebhookEvent",

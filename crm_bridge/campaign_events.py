@@ -1,0 +1,103 @@
+"""Outbound results from the webhook feed: today's attempts, contacts, drops, outcome mix and
+talk time per campaign, and which agents are on a call in each campaign right now."""
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .models import Campaign, CampaignDay, WebhookEvent
+from .parse import tenant_tz, to_int, to_str
+from .signals import notify_campaigns_changed, webhook_received
+
+# Calls that ended without a conversation: counted in the outcome mix under their short name.
+FAILED_OUTCOMES = {
+    "OUTBOUND_BUSY",
+    "OUTBOUND_NO_ANSWER",
+    "OUTBOUND_VOICE_MAIL",
+    "OUTBOUND_FAILURE",
+    "OUTBOUND_FAX",
+    "OUTBOUND_WRONG_NUMBER",
+    "OUTBOUND_CONNECTION_PROBLEM",
+    "OUTBOUND_BLACKLIST",
+    "OUTBOUND_AGENT_FAILED",
+    "OUTBOUND_DROP",
+}
+CALL_STARTS = {"OUTBOUND_CUSTOMER_CONNECTED", "PREDICTIVE_AGENT_ANSWER"}
+CALL_ENDS = FAILED_OUTCOMES | {"OUTBOUND_COMPLETED"}
+OUTBOUND_ACTIONS = (
+    CALL_ENDS | CALL_STARTS | {"OUTBOUND_CONNECTING", "OUTBOUND_RECORD_SAVED", "PREVIEW_RECORD"}
+)
+OUTCOME_LABELS = {
+    "COMPLETED": "Talked",
+    "BUSY": "Busy",
+    "NO_ANSWER": "No answer",
+    "VOICE_MAIL": "Voice mail",
+    "DROP": "Dropped",
+    "FAILURE": "Failure",
+    "FAX": "Fax",
+    "WRONG_NUMBER": "Wrong number",
+    "CONNECTION_PROBLEM": "Carrier problem",
+    "BLACKLIST": "Blacklisted",
+    "AGENT_FAILED": "Agent phone failed",
+}
+
+
+def outcome_key(action: str) -> str:
+    return action.removeprefix("OUTBOUND_")
+
+
+@receiver(webhook_received, dispatch_uid="campaign_events")
+def _on_webhook(sender, event: WebhookEvent, **kwargs):
+    apply_outbound_event(event)
+
+
+def apply_outbound_event(event: WebhookEvent) -> bool:
+    """Count one outbound event into its campaign's day; returns whether anything changed.
+
+    Runs inside the transaction that stored the (non-duplicate) event.
+    """
+    campaign_id = to_str(event.data.get("id"))
+    if event.action not in OUTBOUND_ACTIONS or not campaign_id:
+        return False
+    moment = (event.event_date or timezone.now()).astimezone(tenant_tz())
+    day, _ = CampaignDay.objects.select_for_update().get_or_create(
+        campaign_id=campaign_id[:5], day=moment.date()
+    )
+    action, data = event.action, event.data
+    if action == "OUTBOUND_CONNECTING":
+        day.attempts += 1
+    elif action == "OUTBOUND_CUSTOMER_CONNECTED":
+        day.connected += 1
+    elif action == "OUTBOUND_RECORD_SAVED":
+        day.records_saved += 1
+    elif action == "PREVIEW_RECORD":
+        day.previews += 1
+    if action in CALL_ENDS:
+        key = outcome_key(action)
+        day.outcomes[key] = day.outcomes.get(key, 0) + 1
+    if action == "OUTBOUND_DROP":
+        day.drops += 1
+    if action == "OUTBOUND_COMPLETED":
+        day.talk_seconds += to_int(data.get("billsec")) or to_int(data.get("duration")) or 0
+    day.save()
+    if action in CALL_STARTS or action in CALL_ENDS:
+        _track_call(campaign_id[:5], to_str(data.get("name")), event)
+    notify_campaigns_changed([campaign_id[:5]])
+    return True
+
+
+def _track_call(campaign_id: str, name: str, event: WebhookEvent) -> None:
+    """Who is talking to this campaign's customers now (by agent, keyed by connection)."""
+    login = event.agent_login
+    if not login:
+        return
+    campaign, _ = Campaign.objects.select_for_update().get_or_create(
+        campaign_id=campaign_id, defaults={"name": name or campaign_id}
+    )
+    current = campaign.on_call.get(login)
+    if event.action in CALL_STARTS:
+        campaign.on_call[login] = event.connection_id
+    elif current is not None and (not current or current == event.connection_id):
+        del campaign.on_call[login]
+    else:
+        return
+    campaign.save(update_fields=["on_call", "updated_at"])

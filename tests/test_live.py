@@ -1,0 +1,74 @@
+"""The live feed: the /ws/live/ consumer over the embedded Valkey channel layer."""
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+
+from crm_bridge.models import Agent
+from crm_bridge.signals import notify_agents_changed
+from dashboard.consumers import LiveConsumer
+from dashboard.live import agents_update
+
+
+def _connect(user):
+    communicator = WebsocketCommunicator(LiveConsumer.as_asgi(), "/ws/live/")
+    communicator.scope["user"] = user
+    return communicator
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_board_gets_a_snapshot_then_each_change(django_user_model):
+    user = django_user_model.objects.create_user("sup", password="x")
+    Agent.objects.create(login="jkowalski", name="Jan", surname="Kowalski", status="FREE")
+
+    async def scenario():
+        board = _connect(user)
+        connected, _ = await board.connect()
+        assert connected
+        snapshot = await board.receive_from(timeout=5)
+        assert 'id="agent-rows"' in snapshot and 'id="agent-jkowalski"' in snapshot
+        assert 'id="status-counts"' in snapshot
+
+        await _pause_agent()
+        update = await board.receive_from(timeout=5)
+        assert 'id="agent-jkowalski"' in update and 'data-status="PAUSED"' in update
+        assert "przerwa" in update  # the reason's name, from the seeded pause names
+        await board.disconnect()
+
+    async_to_sync(scenario)()
+
+
+async def _pause_agent():
+    from channels.db import database_sync_to_async
+
+    @database_sync_to_async
+    def pause():
+        with transaction.atomic():
+            Agent.objects.filter(login="jkowalski").update(status="PAUSED", pause_id=3)
+            notify_agents_changed(["jkowalski"])
+
+    await pause()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_socket_is_refused():
+    async def scenario():
+        board = _connect(AnonymousUser())
+        connected, code = await board.connect()
+        assert not connected
+        assert code == 4401
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.django_db
+def test_an_update_is_rendered_once_for_every_board(django_assert_max_num_queries):
+    Agent.objects.bulk_create(
+        [Agent(login=f"a{i}", status="FREE", group_id=1) for i in range(50)]
+    )
+    with django_assert_max_num_queries(5):
+        html = agents_update([f"a{i}" for i in range(50)])
+    assert html.count('class="agent status-FREE"') == 50
+    assert 'id="status-counts"' in html

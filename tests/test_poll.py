@@ -1,0 +1,92 @@
+"""The agents_statuses poll against the simulator: only changes are written and pushed."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from crm_bridge import client, sync
+from crm_bridge.models import Agent, AgentGroup, PollState
+from crm_bridge.signals import agents_changed
+
+
+@pytest.fixture
+def pushed():
+    seen = []
+
+    def receiver(sender, logins, **kwargs):
+        seen.append(list(logins))
+
+    agents_changed.connect(receiver)
+    yield seen
+    agents_changed.disconnect(receiver)
+
+
+@pytest.fixture
+def mirrored(db):
+    sync.poll_directory()
+    sync.poll_statuses()
+
+
+def test_the_first_poll_mirrors_every_agent(db, simulator):
+    agents, groups = sync.poll_directory()
+    sync.poll_statuses()
+    assert (agents, groups) == (40, 4)
+    assert Agent.objects.count() == 40
+    assert AgentGroup.objects.count() == 4
+    live = {s.login: s.status for s in client.get_agent_statuses()}
+    assert dict(Agent.objects.values_list("login", "status")) == live
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cycle_with_no_change_pushes_nothing_in_constant_queries(mirrored, pushed):
+    with CaptureQueriesContext(connection) as few:
+        assert sync.poll_statuses() == []
+    # Many more agents (logged off, unknown to this Thulium): still the same queries.
+    Agent.objects.bulk_create([Agent(login=f"extra{i}", status="OFF") for i in range(300)])
+    with CaptureQueriesContext(connection) as many:
+        assert sync.poll_statuses() == []
+    assert pushed == []
+    assert len(few) == len(many) <= 3  # read every agent once, read and write poll health
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_the_changed_agent_is_written_and_pushed(mirrored, pushed):
+    login = Agent.objects.filter(status="FREE").values_list("login", flat=True).first()
+    client.pause(login, 2)
+    try:
+        assert sync.poll_statuses() == [login]
+        assert pushed == [[login]]
+        agent = Agent.objects.get(login=login)
+        assert (agent.status, agent.pause_id) == ("PAUSED", 2)
+    finally:
+        client.free(login)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_poll_is_recorded_with_thuliums_message(mirrored, settings):
+    settings.THULIUM_API_PASSWORD = "wrong"
+    with pytest.raises(client.ThuliumAPIError):
+        sync.poll_statuses()
+    state = PollState.objects.get(name=sync.STATUSES)
+    assert state.failing and state.last_request_id and state.last_error
+    health = sync.data_health()
+    assert health["stale"] and health["request_id"] == state.last_request_id
+    settings.THULIUM_API_PASSWORD = client.settings.THULIUM_API_PASSWORD = "test-api-secret"
+    sync.poll_statuses()
+    assert not sync.data_health()["stale"]
+
+
+def test_the_poll_command_prints_what_it_found(db, capsys):
+    call_command("thulium_poll")
+    out = capsys.readouterr().out
+    assert "40 agents in 4 groups" in out
+    assert "FREE" in out
+
+
+def test_the_poll_command_prints_thuliums_error(db, settings):
+    settings.THULIUM_API_PASSWORD = "wrong"
+    with pytest.raises(Exception) as error:
+        call_command("thulium_poll")
+    assert "request_id" in str(error.value)
+    assert "401" in str(error.value)
