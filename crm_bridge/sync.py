@@ -58,10 +58,21 @@ def poll_statuses() -> list[str]:
     with transaction.atomic():
         if created:
             Agent.objects.bulk_create(created, ignore_conflicts=True)
+            transaction.on_commit(_fetch_directory_soon)
         if changed:
             Agent.objects.bulk_update(changed, LIVE_FIELDS)
         notify_agents_changed([a.login for a in changed + created])
     return [a.login for a in changed + created]
+
+
+def _fetch_directory_soon() -> None:
+    """New logins appeared: fetch their names and groups now rather than within the minute."""
+    from .tasks import poll_agent_directory
+
+    try:
+        poll_agent_directory.delay()
+    except Exception:  # no broker (a one-off command): the minutely poll will do it
+        log.info("Could not queue a directory poll; the minutely one will fetch new agents")
 
 
 def poll_directory() -> tuple[int, int]:

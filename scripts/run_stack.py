@@ -125,6 +125,12 @@ def main() -> None:
             )
             wait_for_port(sim_port, proc, "Simulator")
 
+        # One synchronous poll first: the board opens full, and bad credentials show at once.
+        poll = subprocess.run(
+            [*manage, "thulium_poll"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        print((poll.stdout or poll.stderr).strip(), flush=True)
+
         web = stack.start(
             "daphne",
             [

@@ -144,7 +144,7 @@ def stack(tmp_path_factory) -> Stack:
         HOOK_PASSWORD,
     )
     env["THULIUM_API_URL"] = sim.api_url
-    for command in (["migrate", "--noinput", "-v", "0"], ["demo_users"]):
+    for command in (["migrate", "--noinput", "-v", "0"], ["demo_users"], ["thulium_poll"]):
         subprocess.run(
             [PY, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
         )
