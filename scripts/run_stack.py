@@ -33,6 +33,7 @@ def wait_for_port(port: int, proc: subprocess.Popen, name: str, timeout: float =
 
 def ensure_free(port: int, variable: str) -> None:
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
