@@ -130,6 +130,8 @@ def main() -> None:
                     "simulator",
                     "--port",
                     str(sim_port),
+                    "--seed",  # the same centre every start; SIM_ARGS may override
+                    "1",
                     "--webhook-url",
                     f"http://127.0.0.1:{port}/webhooks/thulium/",
                     *env.get("SIM_ARGS", "").split(),
