@@ -131,6 +131,11 @@ THULIUM_TIMEZONE = TIME_ZONE
 THULIUM_POLL_SECONDS = envint("THULIUM_POLL_SECONDS", 3)
 THULIUM_TIMEOUT_SECONDS = envint("THULIUM_TIMEOUT_SECONDS", 5)
 THULIUM_LANGUAGE = os.environ.get("THULIUM_LANGUAGE", "en")
+# Campaigns: outbounds/stats every 15 s, the campaign list and agent lists every minute,
+# a completion sample for the sparkline at most every 5 minutes per campaign.
+THULIUM_CAMPAIGN_STATS_SECONDS = envint("THULIUM_CAMPAIGN_STATS_SECONDS", 15)
+THULIUM_CAMPAIGN_LIST_SECONDS = envint("THULIUM_CAMPAIGN_LIST_SECONDS", 60)
+THULIUM_CAMPAIGN_SAMPLE_SECONDS = envint("THULIUM_CAMPAIGN_SAMPLE_SECONDS", 300)
 
 # --- Queues and wallboards (issue #3; docs/metrics.md) ---------------------------------------
 QUEUE_DAY_RESET = os.environ.get("QUEUE_DAY_RESET", "00:00")  # "today" starts here, local time
@@ -156,6 +161,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(THULIUM_POLL_SECONDS),
         "options": {"expires": float(THULIUM_POLL_SECONDS)},
     },
+    "watch-data-health": {
+        "task": "crm_bridge.tasks.watch_data_health",
+        "schedule": 10.0,
+        "options": {"expires": 10.0},
+    },
     "poll-agent-directory": {
         "task": "crm_bridge.tasks.poll_agent_directory",
         "schedule": 60.0,
@@ -165,6 +175,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboard.tasks.refresh_queues",
         "schedule": float(QUEUE_REFRESH_SECONDS),
         "options": {"expires": float(QUEUE_REFRESH_SECONDS)},
+    },
+    "poll-campaign-stats": {
+        "task": "crm_bridge.tasks.poll_campaign_stats",
+        "schedule": float(THULIUM_CAMPAIGN_STATS_SECONDS),
+        "options": {"expires": float(THULIUM_CAMPAIGN_STATS_SECONDS)},
+    },
+    "poll-campaign-list": {
+        "task": "crm_bridge.tasks.poll_campaign_list",
+        "schedule": float(THULIUM_CAMPAIGN_LIST_SECONDS),
+        "options": {"expires": float(THULIUM_CAMPAIGN_LIST_SECONDS)},
     },
 }
 

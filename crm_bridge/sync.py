@@ -3,6 +3,7 @@
 import logging
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -152,6 +153,18 @@ class _health:
         if was_failing != state.failing:
             notify_poll_health(self.name)
         return False
+
+
+def watch_health() -> bool:
+    """Push the board's health banner when freshness flips, even if the polls stopped running.
+
+    Returns whether the data is stale now.
+    """
+    stale = data_health()["stale"]
+    if cache.get("health:stale") != stale:
+        cache.set("health:stale", stale, timeout=None)
+        notify_poll_health(STATUSES)
+    return stale
 
 
 def data_health() -> dict:

@@ -66,3 +66,8 @@ def poll_campaign_list() -> None:
             campaign_sync.poll_list()
         except ThuliumError:
             pass
+
+
+@shared_task(ignore_result=True)
+def watch_data_health() -> None:
+    sync.watch_health()

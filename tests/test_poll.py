@@ -1,9 +1,12 @@
 """The agents_statuses poll against the simulator: only changes are written and pushed."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from crm_bridge import client, sync
 from crm_bridge.models import Agent, AgentGroup, PollState
@@ -90,3 +93,27 @@ def test_the_poll_command_prints_thuliums_error(db, settings):
         call_command("thulium_poll")
     assert "request_id" in str(error.value)
     assert "401" in str(error.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_board_is_told_when_data_goes_stale_without_a_failing_poll(mirrored):
+    from django.core.cache import cache
+
+    from crm_bridge.signals import poll_health_changed
+
+    told = []
+
+    def receiver(sender, name, **kwargs):
+        told.append(name)
+
+    poll_health_changed.connect(receiver)
+    cache.delete("health:stale")
+    assert sync.watch_health() is False
+    # The polls stop (a dead worker): nothing fails, the data just gets old.
+    PollState.objects.filter(name=sync.STATUSES).update(
+        last_ok=timezone.now() - timedelta(minutes=5)
+    )
+    assert sync.watch_health() is True
+    assert sync.watch_health() is True  # told once, not on every check
+    poll_health_changed.disconnect(receiver)
+    assert told == [sync.STATUSES, sync.STATUSES]
