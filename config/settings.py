@@ -102,6 +102,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # var/ also holds the default SQLite file
 WHITENOISE_USE_FINDERS = True
 
 # --- Redis: channel layer, Celery broker, locks ---------------------------------------------

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import ActionLog, Agent, AgentGroup, PauseReason, PollState, WebhookEvent
+from .models import (
+    ActionLog,
+    Agent,
+    AgentGroup,
+    Campaign,
+    CampaignDay,
+    PauseReason,
+    PollState,
+    WebhookEvent,
+)
 
 
 @admin.register(PauseReason)
@@ -38,3 +47,23 @@ class ActionLogAdmin(admin.ModelAdmin):
 
 
 admin.site.register(PollState)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = [
+        "campaign_id",
+        "name",
+        "dialer",
+        "active",
+        "records_count",
+        "completion_percent",
+    ]
+    list_filter = ["active", "dialer", "gone"]
+    search_fields = ["campaign_id", "name"]
+
+
+@admin.register(CampaignDay)
+class CampaignDayAdmin(admin.ModelAdmin):
+    list_display = ["day", "campaign_id", "attempts", "connected", "drops", "talk_seconds"]
+    list_filter = ["day"]

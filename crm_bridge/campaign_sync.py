@@ -68,6 +68,8 @@ def poll_stats() -> list[str]:
         if campaign_id not in stats and campaign.active:
             campaign.active = False  # stats list active campaigns only
             changed.append(campaign)
+    if not (created or changed):
+        return []
     with transaction.atomic():
         if created:
             Campaign.objects.bulk_create(created, ignore_conflicts=True)

@@ -1,10 +1,14 @@
 """What the agent board shows, shared by the page, its fragments and the live push."""
 
+from django.conf import settings
 from django.db.models import Count
 
 from crm_bridge.models import Agent, AgentGroup, AgentStatus, PauseReason
 from crm_bridge.models.agents import ON_CALL
 from crm_bridge.sync import data_health
+
+from .models import Queue
+from .queues import queue_stats
 
 # Board order of the header counts, and the colour family of each status.
 STATUS_ORDER = [
@@ -20,7 +24,9 @@ STATUS_ORDER = [
 
 
 def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
+    queue_names = {q.number: q.display_name for q in Queue.objects.filter(kind=Queue.Kind.CALL)}
     for agent in agents:
+        agent.queue_name = queue_names.get(agent.call_queue_id, "")
         agent.pause_label = PauseReason.label(agent.pause_id, pause_names)
         agent.group_name = group_names.get(agent.group_id, "")
         agent.is_on_call = agent.status in ON_CALL
@@ -45,6 +51,8 @@ def board_context(rows: bool = True) -> dict:
     if rows:
         agents = list(Agent.objects.filter(active=True))
         context["agents"] = _decorate(agents, pause_names, group_names)
+        context["queue_stats"] = queue_stats()
+        context["window_minutes"] = settings.QUEUE_WINDOW_MINUTES
     context["groups"] = sorted(group_names.items(), key=lambda item: item[1])
     context["statuses"] = [(s.value, s.label) for s in STATUS_ORDER]
     context["pause_reasons"] = list(PauseReason.objects.all())

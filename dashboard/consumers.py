@@ -17,7 +17,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send(text_data=await database_sync_to_async(live.board_snapshot)())
+        await self.send(text_data=await database_sync_to_async(self.snapshot)())
+
+    def snapshot(self) -> str:
+        return live.board_snapshot()
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -27,3 +30,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def live_html(self, event):
         await self.send(text_data=event["html"])
+
+
+class CampaignsConsumer(LiveConsumer):
+    """/ws/campaigns/: campaign rows (progress, today's outcomes, agents free now)."""
+
+    group = live.CAMPAIGNS_GROUP
+
+    def snapshot(self) -> str:
+        return live.campaigns_snapshot()

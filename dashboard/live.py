@@ -2,15 +2,19 @@
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 
-from crm_bridge.signals import agents_changed, poll_health_changed
+from crm_bridge.signals import agents_changed, campaigns_changed, poll_health_changed
 
 from .board import board_context, rows_context
+from .campaign_board import campaigns_context, campaigns_with, visible
 
 BOARD_GROUP = "board"
 BOARD = "dashboard/board.html"
+CAMPAIGNS_GROUP = "campaigns"
+CAMPAIGNS = "dashboard/campaigns.html"
 
 
 def broadcast(group: str, html: str) -> None:
@@ -24,7 +28,7 @@ def board_snapshot() -> str:
     return "".join(
         render_to_string(f"{BOARD}#{name}", context)
         for name in ("agent-rows", "status-counts", "health-banner")
-    )
+    ) + render_to_string("dashboard/queues.html#queue-panel", context)
 
 
 def agents_update(logins: list[str]) -> str:
@@ -44,3 +48,35 @@ def _push_agents(sender, logins, **kwargs):
 @receiver(poll_health_changed)
 def _push_health(sender, name, **kwargs):
     broadcast(BOARD_GROUP, render_to_string(f"{BOARD}#health-banner", board_context(rows=False)))
+
+
+# --- Campaigns (/ws/campaigns/) -------------------------------------------------------------
+
+
+def campaigns_snapshot() -> str:
+    return render_to_string(f"{CAMPAIGNS}#campaign-rows", campaigns_context())
+
+
+def campaigns_update(ids: list[str]) -> str:
+    """Changed rows only; the whole table when a campaign appeared or went away."""
+    shown = sorted(visible().values_list("campaign_id", flat=True))
+    if cache.get("live:campaign-ids") != shown:
+        cache.set("live:campaign-ids", shown, timeout=None)
+        return campaigns_snapshot()
+    context = campaigns_context([i for i in ids if i in shown])
+    return "".join(
+        render_to_string(f"{CAMPAIGNS}#campaign-row", {**context, "campaign": c, "oob": True})
+        for c in context["campaigns"]
+    )
+
+
+@receiver(campaigns_changed)
+def _push_campaigns(sender, ids, **kwargs):
+    broadcast(CAMPAIGNS_GROUP, campaigns_update(ids))
+
+
+@receiver(agents_changed)
+def _push_campaign_agents(sender, logins, **kwargs):
+    ids = campaigns_with(logins)
+    if ids:
+        broadcast(CAMPAIGNS_GROUP, campaigns_update(ids))

@@ -1,9 +1,37 @@
 from django.urls import path
 
-from .views import agents
+from .views import agents, campaign_admin, campaign_agents, campaigns, wallboards
 
 urlpatterns = [
     path("", agents.board, name="board"),
+    path("wallboard/<str:token>/", wallboards.wallboard, name="wallboard"),
+    path("wallboards/", wallboards.wallboard_list, name="wallboards"),
+    path("wallboards/new/", wallboards.wallboard_create, name="wallboard-create"),
+    path("wallboards/<int:pk>/edit/", wallboards.wallboard_edit, name="wallboard-edit"),
+    path("wallboards/<int:pk>/revoke/", wallboards.wallboard_revoke, name="wallboard-revoke"),
     path("agents/<str:login>/<str:action>/form/", agents.action_form, name="agent-action-form"),
     path("agents/<str:login>/<str:action>/", agents.agent_action, name="agent-action"),
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", campaign_admin.campaign_create, name="campaign-create"),
+    path("campaigns/delete/", campaign_admin.campaign_delete, name="campaign-delete"),
+    path("campaigns/<str:campaign_id>/", campaigns.campaign_detail, name="campaign-detail"),
+    path(
+        "campaigns/<str:campaign_id>/records/",
+        campaigns.campaign_records,
+        name="campaign-records",
+    ),
+    path("campaigns/<str:campaign_id>/edit/", campaign_admin.campaign_edit, name="campaign-edit"),
+    path(
+        "campaigns/<str:campaign_id>/clone/", campaign_admin.campaign_clone, name="campaign-clone"
+    ),
+    path(
+        "campaigns/<str:campaign_id>/agents/preview/",
+        campaign_agents.agents_preview,
+        name="campaign-agents-preview",
+    ),
+    path(
+        "campaigns/<str:campaign_id>/agents/",
+        campaign_agents.agents_apply,
+        name="campaign-agents",
+    ),
 ]

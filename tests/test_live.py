@@ -18,7 +18,7 @@ def _connect(user):
     return communicator
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_board_gets_a_snapshot_then_each_change(django_user_model):
     user = django_user_model.objects.create_user("sup", password="x")
     Agent.objects.create(login="jkowalski", name="Jan", surname="Kowalski", status="FREE")
@@ -52,7 +52,7 @@ async def _pause_agent():
     await pause()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_anonymous_socket_is_refused():
     async def scenario():
         board = _connect(AnonymousUser())

@@ -41,7 +41,7 @@ def test_the_first_poll_mirrors_every_agent(db, simulator):
     assert dict(Agent.objects.values_list("login", "status")) == live
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_cycle_with_no_change_pushes_nothing_in_constant_queries(mirrored, pushed):
     with CaptureQueriesContext(connection) as few:
         assert sync.poll_statuses() == []
@@ -53,7 +53,7 @@ def test_a_cycle_with_no_change_pushes_nothing_in_constant_queries(mirrored, pus
     assert len(few) == len(many) <= 3  # read every agent once, read and write poll health
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_only_the_changed_agent_is_written_and_pushed(mirrored, pushed):
     login = Agent.objects.filter(status="FREE").values_list("login", flat=True).first()
     client.pause(login, 2)
@@ -66,7 +66,7 @@ def test_only_the_changed_agent_is_written_and_pushed(mirrored, pushed):
         client.free(login)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failing_poll_is_recorded_with_thuliums_message(mirrored, settings):
     settings.THULIUM_API_PASSWORD = "wrong"
     with pytest.raises(client.ThuliumAPIError):
@@ -83,7 +83,7 @@ def test_a_failing_poll_is_recorded_with_thuliums_message(mirrored, settings):
 def test_the_poll_command_prints_what_it_found(db, capsys):
     call_command("thulium_poll")
     out = capsys.readouterr().out
-    assert "40 agents in 4 groups" in out
+    assert "40 agents in 4 groups, 8 campaigns" in out
     assert "FREE" in out
 
 
@@ -95,7 +95,7 @@ def test_the_poll_command_prints_thuliums_error(db, settings):
     assert "401" in str(error.value)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_board_is_told_when_data_goes_stale_without_a_failing_poll(mirrored):
     from django.core.cache import cache
 

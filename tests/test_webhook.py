@@ -77,7 +77,7 @@ def pushed():
     agents_changed.disconnect(receiver)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("action", sorted(EXPECTED_STATUS))
 @pytest.mark.parametrize("encoding", ["form", "json"])
 def test_each_agent_example_moves_the_agent(client, action, encoding, pushed):
@@ -149,7 +149,7 @@ def test_an_older_event_does_not_move_the_agent_back(client):
     assert WebhookEvent.objects.count() == 2  # stored all the same
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_duplicate_is_recognised_and_changes_nothing(client, pushed):
     data = {"action": "AGENT_STATUS_CHANGED", **DOC_EXAMPLES["AGENT_STATUS_CHANGED"]}
     assert post_form(client, data).json()["status"] == "ok"

@@ -4,66 +4,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm_bridge', '0002_default_pause_reasons'),
+        ("crm_bridge", "0002_default_pause_reasons"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('campaign_id', models.CharField(max_length=5, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=255)),
-                ('crm', models.BooleanField(default=False)),
-                ('order', models.IntegerField(default=50)),
-                ('parity', models.IntegerField(default=50)),
-                ('dialer', models.CharField(blank=True, choices=[('preview', 'Preview'), ('progressive', 'Progressive'), ('predictive', 'Predictive')], max_length=20)),
-                ('active', models.BooleanField(default=True)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('group_id', models.IntegerField(blank=True, null=True)),
-                ('parameters', models.JSONField(blank=True, default=dict)),
-                ('records_count', models.IntegerField(blank=True, null=True)),
-                ('completion_percent', models.FloatField(blank=True, null=True)),
-                ('agents', models.JSONField(blank=True, default=list)),
-                ('on_call', models.JSONField(blank=True, default=dict)),
-                ('gone', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("campaign_id", models.CharField(max_length=5, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=255)),
+                ("crm", models.BooleanField(default=False)),
+                ("order", models.IntegerField(default=50)),
+                ("parity", models.IntegerField(default=50)),
+                (
+                    "dialer",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("preview", "Preview"),
+                            ("progressive", "Progressive"),
+                            ("predictive", "Predictive"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                ("group_id", models.IntegerField(blank=True, null=True)),
+                ("parameters", models.JSONField(blank=True, default=dict)),
+                ("records_count", models.IntegerField(blank=True, null=True)),
+                ("completion_percent", models.FloatField(blank=True, null=True)),
+                ("agents", models.JSONField(blank=True, default=list)),
+                ("on_call", models.JSONField(blank=True, default=dict)),
+                ("gone", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['campaign_id'],
-                'permissions': [('manage_campaigns', 'Can change campaigns and their agent lists')],
+                "ordering": ["campaign_id"],
+                "permissions": [("manage_campaigns", "Can change campaigns and their agent lists")],
             },
         ),
         migrations.CreateModel(
-            name='CampaignSample',
+            name="CampaignSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('campaign_id', models.CharField(db_index=True, max_length=5)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('completion_percent', models.FloatField()),
-                ('records_count', models.IntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("campaign_id", models.CharField(db_index=True, max_length=5)),
+                ("at", models.DateTimeField(db_index=True)),
+                ("completion_percent", models.FloatField()),
+                ("records_count", models.IntegerField()),
             ],
             options={
-                'ordering': ['at'],
+                "ordering": ["at"],
             },
         ),
         migrations.CreateModel(
-            name='CampaignDay',
+            name="CampaignDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('campaign_id', models.CharField(max_length=5)),
-                ('day', models.DateField()),
-                ('attempts', models.IntegerField(default=0)),
-                ('connected', models.IntegerField(default=0)),
-                ('drops', models.IntegerField(default=0)),
-                ('talk_seconds', models.IntegerField(default=0)),
-                ('outcomes', models.JSONField(blank=True, default=dict)),
-                ('records_saved', models.IntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("campaign_id", models.CharField(max_length=5)),
+                ("day", models.DateField()),
+                ("attempts", models.IntegerField(default=0)),
+                ("connected", models.IntegerField(default=0)),
+                ("drops", models.IntegerField(default=0)),
+                ("talk_seconds", models.IntegerField(default=0)),
+                ("outcomes", models.JSONField(blank=True, default=dict)),
+                ("records_saved", models.IntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('campaign_id', 'day'), name='campaign_day_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("campaign_id", "day"), name="campaign_day_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,47 @@
+"""Queues are learned from the webhook feed; here they get names and service-level settings."""
+
+from django.contrib import admin
+
+from .models import Queue, QueueCall, Wallboard
+
+
+@admin.register(Queue)
+class QueueAdmin(admin.ModelAdmin):
+    list_display = (
+        "number",
+        "kind",
+        "name",
+        "sl_threshold_seconds",
+        "sl_target_percent",
+        "hidden",
+        "first_seen",
+    )
+    list_display_links = ("number",)
+    list_editable = ("name", "sl_threshold_seconds", "sl_target_percent", "hidden")
+    list_filter = ("kind", "hidden")
+    search_fields = ("name", "number")
+    filter_horizontal = ("agent_groups",)
+    readonly_fields = ("kind", "number", "first_seen")
+
+
+@admin.register(QueueCall)
+class QueueCallAdmin(admin.ModelAdmin):
+    """Read-only: rows are folded from the webhook feed (manage.py queue_rebuild redoes them)."""
+
+    list_display = ("contact_id", "kind", "queue", "outcome", "entered_at", "wait_seconds")
+    list_filter = ("kind", "outcome", "queue")
+    search_fields = ("contact_id", "agent_login")
+    date_hierarchy = "entered_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Wallboard)
+class WallboardAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "language", "theme", "revoked_at")
+    filter_horizontal = ("queues", "agent_groups")
+    readonly_fields = ("token",)

@@ -1,0 +1,114 @@
+"""Wallboards: read-only full-screen pages for a TV on the floor, reached by a secret link."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from crm_bridge.models import AgentGroup
+
+from .queues import Queue
+
+# metric -> (amber, red) defaults; "down" metrics are bad when they fall (service level).
+METRICS = {
+    "waiting": {"direction": "up", "amber": 3, "red": 6},
+    "longest_wait": {"direction": "up", "amber": 30, "red": 60},
+    "service_level": {"direction": "down", "amber": 80, "red": 60},
+    "abandon_rate": {"direction": "up", "amber": 5, "red": 10},
+    "asa": {"direction": "up", "amber": 20, "red": 40},
+}
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Wallboard(models.Model):
+    class Kind(models.TextChoices):
+        QUEUES = "queues", "Queues"
+        AGENTS = "agents", "Agents"
+        CAMPAIGNS = "campaigns", "Campaigns"
+        QUEUES_AGENTS = "queues_agents", "Queues and agents"
+        ALL = "all", "All channels"
+
+    class Theme(models.TextChoices):
+        DARK = "dark", "Dark"
+        LIGHT = "light", "Light"
+
+    class Language(models.TextChoices):
+        PL = "pl", "Polski"
+        EN = "en", "English"
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.QUEUES_AGENTS)
+    queues = models.ManyToManyField(
+        Queue, blank=True, related_name="wallboards", help_text="None chosen: every queue."
+    )
+    agent_groups = models.ManyToManyField(
+        AgentGroup, blank=True, related_name="+", help_text="None chosen: every agent."
+    )
+    campaign_ids = models.JSONField(
+        default=list, blank=True, help_text="Campaign ids (campaign tiles come with issue #4)."
+    )
+    theme = models.CharField(max_length=5, choices=Theme, default=Theme.DARK)
+    language = models.CharField(max_length=2, choices=Language, default=Language.PL)
+    font_scale = models.DecimalField(max_digits=3, decimal_places=2, default=1)
+    thresholds = models.JSONField(default=dict, blank=True)
+    sound = models.BooleanField(default=False, help_text="Beep when a tile turns red.")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("wallboard", args=[self.token])
+
+    @property
+    def group(self) -> str:
+        """The channel-layer group its open pages listen on."""
+        return f"wallboard-{self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def shows_queues(self) -> bool:
+        return self.kind in (self.Kind.QUEUES, self.Kind.QUEUES_AGENTS, self.Kind.ALL)
+
+    @property
+    def shows_agents(self) -> bool:
+        return self.kind in (self.Kind.AGENTS, self.Kind.QUEUES_AGENTS, self.Kind.ALL)
+
+    @property
+    def shows_campaigns(self) -> bool:
+        return self.kind in (self.Kind.CAMPAIGNS, self.Kind.ALL)
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at", "updated_at"])
+
+    def threshold(self, metric: str) -> tuple[float, float]:
+        chosen = self.thresholds.get(metric) or {}
+        default = METRICS[metric]
+        return chosen.get("amber", default["amber"]), chosen.get("red", default["red"])
+
+    def level(self, metric: str, value) -> str:
+        """ "", "amber" or "red" for a metric's value on this wallboard."""
+        if value is None or metric not in METRICS:
+            return ""
+        amber, red = self.threshold(metric)
+        if METRICS[metric]["direction"] == "down":
+            return "red" if value < red else "amber" if value < amber else ""
+        return "red" if value >= red else "amber" if value >= amber else ""

@@ -1,0 +1,162 @@
+"""Wallboards: the public page behind a secret link, and the admins' screens to manage them."""
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import wallboards
+from ..live_queues import tell_wallboard
+from ..models import Wallboard
+from ..models.wallboards import METRICS
+
+METRIC_LABELS = {
+    "waiting": "Calls waiting",
+    "longest_wait": "Longest wait (s)",
+    "service_level": "Service level today (%) — lower is worse",
+    "abandon_rate": "Abandon rate today (%)",
+    "asa": "ASA today (s)",
+}
+
+
+def wallboard(request: HttpRequest, token: str) -> HttpResponse:
+    """The wallboard itself: no login, read-only; a wrong or revoked token is a plain 404."""
+    board = wallboards.find(token)
+    if board is None:
+        raise Http404("No such wallboard")
+    response = render(request, "dashboard/wallboard.html", wallboards.context(board))
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only admins manage wallboards.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class WallboardForm(forms.ModelForm):
+    class Meta:
+        model = Wallboard
+        fields = [
+            "name",
+            "kind",
+            "queues",
+            "agent_groups",
+            "theme",
+            "language",
+            "font_scale",
+            "sound",
+        ]
+        widgets = {
+            "queues": forms.CheckboxSelectMultiple,
+            "agent_groups": forms.CheckboxSelectMultiple,
+            "font_scale": forms.NumberInput(attrs={"step": "0.1", "min": "0.5", "max": "3"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metric_rows = []
+        for metric in METRICS:
+            amber, red = self.instance.threshold(metric)
+            for level, value in (("amber", amber), ("red", red)):
+                self.fields[f"{metric}_{level}"] = forms.FloatField(
+                    label=f"{METRIC_LABELS[metric]}: {level}", initial=value, min_value=0
+                )
+            self.metric_rows.append(
+                (METRIC_LABELS[metric], self[f"{metric}_amber"], self[f"{metric}_red"])
+            )
+
+    def clean_font_scale(self):
+        scale = self.cleaned_data["font_scale"]
+        if not 0.5 <= scale <= 3:
+            raise forms.ValidationError("Choose a font scale between 0.5 and 3.")
+        return scale
+
+    def clean(self):
+        data = super().clean()
+        for metric, default in METRICS.items():
+            amber, red = data.get(f"{metric}_amber"), data.get(f"{metric}_red")
+            if amber is None or red is None:
+                continue
+            worse = red < amber if default["direction"] == "down" else red > amber
+            if not worse and red != amber:
+                which = "below" if default["direction"] == "down" else "above"
+                self.add_error(f"{metric}_red", f"Red must be {which} amber.")
+        return data
+
+    def save(self, commit=True):
+        self.instance.thresholds = {
+            metric: {
+                "amber": self.cleaned_data[f"{metric}_amber"],
+                "red": self.cleaned_data[f"{metric}_red"],
+            }
+            for metric in METRICS
+        }
+        return super().save(commit)
+
+
+@staff_required
+def wallboard_list(request: HttpRequest) -> HttpResponse:
+    boards = list(
+        Wallboard.objects.prefetch_related("queues", "agent_groups").order_by(
+            F("revoked_at").desc(nulls_first=True), "name"
+        )
+    )
+    for board in boards:
+        board.link = request.build_absolute_uri(board.get_absolute_url())
+    return render(request, "dashboard/wallboards.html", {"boards": boards, "nav": "wallboards"})
+
+
+@staff_required
+def wallboard_create(request: HttpRequest) -> HttpResponse:
+    form = WallboardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.instance.created_by = request.user
+        board = form.save()
+        messages.success(request, f"Wallboard “{board.name}” created: copy its link below.")
+        return redirect("wallboards")
+    return render(
+        request, "dashboard/wallboard_form.html", {"form": form, "nav": "wallboards", "board": None}
+    )
+
+
+@staff_required
+def wallboard_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    board = get_object_or_404(Wallboard, pk=pk, revoked_at__isnull=True)
+    form = WallboardForm(request.POST or None, instance=board)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        tell_wallboard(board, "wallboard.reload")
+        messages.success(
+            request, f"Wallboard “{board.name}” saved; open screens reload by themselves."
+        )
+        return redirect("wallboards")
+    return render(
+        request,
+        "dashboard/wallboard_form.html",
+        {"form": form, "nav": "wallboards", "board": board},
+    )
+
+
+@staff_required
+@require_POST
+def wallboard_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    board = get_object_or_404(Wallboard, pk=pk, revoked_at__isnull=True)
+    board.revoke()
+    tell_wallboard(board, "wallboard.closed")
+    messages.success(request, f"Wallboard “{board.name}” revoked: its link no longer works.")
+    return redirect("wallboards")

@@ -1,0 +1,196 @@
+"""What a wallboard shows: only the queues, agents and campaigns chosen for it, in its
+language, with amber/red levels from its thresholds. Rendered once per wallboard per change."""
+
+from django.apps import apps
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from crm_bridge.models import Agent, AgentStatus
+from crm_bridge.sync import data_health
+
+from .models import Wallboard
+from .queues import QueueStats, queue_stats
+
+TEMPLATE = "dashboard/wallboard.html"
+
+LABELS = {
+    "pl": {
+        "waiting": "Czeka",
+        "longest_wait": "Najdłużej czeka",
+        "service_level": "Poziom obsługi",
+        "answered": "Odebrane",
+        "abandoned": "Porzucone",
+        "short": "krótkie",
+        "offered": "Przychodzące",
+        "asa": "Śr. czas odbioru",
+        "aht": "Śr. czas obsługi",
+        "abandon_rate": "Porzucenia",
+        "agents": "Agenci",
+        "free": "wolni",
+        "busy": "zajęci",
+        "paused": "pauza",
+        "today": "dziś",
+        "no_queues": "Brak kolejek: pojawią się z pierwszym połączeniem lub czatem.",
+        "no_agents": "Brak agentów do pokazania.",
+        "campaigns": "Kampanie",
+        "no_campaigns": "Kafelki kampanii będą dostępne wkrótce.",
+        "stale": "Dane nieaktualne od",
+        "reconnecting": "ponowne łączenie…",
+        "thulium_failing": "Thulium nie odpowiada — dane nieaktualne od",
+        "revoked": "Ten link do tablicy został wyłączony.",
+        "chat": "czat",
+    },
+    "en": {
+        "waiting": "Waiting",
+        "longest_wait": "Longest wait",
+        "service_level": "Service level",
+        "answered": "Answered",
+        "abandoned": "Abandoned",
+        "short": "short",
+        "offered": "Offered",
+        "asa": "ASA",
+        "aht": "AHT",
+        "abandon_rate": "Abandon rate",
+        "agents": "Agents",
+        "free": "free",
+        "busy": "busy",
+        "paused": "paused",
+        "today": "today",
+        "no_queues": "No queues yet: they appear with the first call or chat.",
+        "no_agents": "No agents to show.",
+        "campaigns": "Campaigns",
+        "no_campaigns": "Campaign tiles are coming soon.",
+        "stale": "Data stale since",
+        "reconnecting": "reconnecting…",
+        "thulium_failing": "Thulium is not answering — data stale since",
+        "revoked": "This wallboard link has been switched off.",
+        "chat": "chat",
+    },
+}
+
+STATUS_LABELS = {
+    "pl": {
+        AgentStatus.OFF: "Wylogowany",
+        AgentStatus.FREE: "Wolny",
+        AgentStatus.PAUSED: "Pauza",
+        AgentStatus.RINGING: "Dzwoni",
+        AgentStatus.INBOUND_CALL: "Rozmowa przych.",
+        AgentStatus.OUTBOUND_CALL: "Rozmowa wych.",
+        AgentStatus.OUTBOUND_PREVIEW: "Podgląd",
+        AgentStatus.CALL: "Rozmowa",
+    },
+    "en": {s: s.label for s in AgentStatus},
+}
+
+
+def campaigns_available() -> bool:
+    """Campaign tiles need issue #4's campaign model in crm_bridge."""
+    try:
+        apps.get_model("crm_bridge", "Campaign")
+    except LookupError:
+        return False
+    return True
+
+
+def active_wallboards():
+    return Wallboard.objects.filter(revoked_at__isnull=True).prefetch_related(
+        "queues", "agent_groups"
+    )
+
+
+def find(token: str) -> Wallboard | None:
+    if not token:
+        return None
+    return active_wallboards().filter(token=token).first()
+
+
+def shown_stats(wallboard: Wallboard, stats: list[QueueStats]) -> list[QueueStats]:
+    chosen = {q.pk for q in wallboard.queues.all()}
+    return [s for s in stats if not chosen or s.queue.pk in chosen]
+
+
+def shown_agents(wallboard: Wallboard, agents: list[Agent]) -> list[Agent]:
+    groups = {g.pk for g in wallboard.agent_groups.all()}
+    return [
+        a for a in agents if a.status != AgentStatus.OFF and (not groups or a.group_id in groups)
+    ]
+
+
+def decorate_tile(wallboard: Wallboard, s: QueueStats, now) -> dict:
+    """A queue tile's numbers and levels on this wallboard."""
+    longest = s.longest_wait(now)
+    levels = {
+        "waiting": wallboard.level("waiting", s.waiting),
+        "longest_wait": wallboard.level("longest_wait", longest),
+        "service_level": wallboard.level("service_level", s.today.service_level),
+        "abandon_rate": wallboard.level("abandon_rate", s.today.abandon_rate),
+        "asa": wallboard.level("asa", s.today.asa),
+    }
+    worst = "red" if "red" in levels.values() else "amber" if "amber" in levels.values() else ""
+    amber, red = wallboard.threshold("longest_wait")
+    return {"s": s, "levels": levels, "level": worst, "longest_amber": amber, "longest_red": red}
+
+
+def context(wallboard: Wallboard, stats=None, agents=None, now=None) -> dict:
+    now = now or timezone.now()
+    labels = LABELS[wallboard.language]
+    statuses = STATUS_LABELS[wallboard.language]
+    ctx = {"wb": wallboard, "t": labels, "now": now, "health": data_health()}
+    if wallboard.shows_queues:
+        stats = queue_stats() if stats is None else stats
+        ctx["tiles"] = [decorate_tile(wallboard, s, now) for s in shown_stats(wallboard, stats)]
+    if wallboard.shows_agents:
+        agents = list(Agent.objects.filter(active=True)) if agents is None else agents
+        shown = shown_agents(wallboard, agents)
+        for agent in shown:
+            agent.status_label = statuses.get(agent.status, agent.status)
+        ctx["agents"] = shown
+        ctx["agent_counts"] = _counts(shown, statuses)
+    ctx["campaigns_available"] = campaigns_available()
+    return ctx
+
+
+def _counts(agents: list[Agent], statuses: dict) -> list[dict]:
+    order = [
+        AgentStatus.FREE,
+        AgentStatus.RINGING,
+        AgentStatus.INBOUND_CALL,
+        AgentStatus.OUTBOUND_CALL,
+        AgentStatus.CALL,
+        AgentStatus.PAUSED,
+    ]
+    return [
+        {"status": s, "label": statuses[s], "count": sum(a.status == s for a in agents)}
+        for s in order
+    ]
+
+
+def render(wallboard: Wallboard, parts: tuple[str, ...], ctx: dict | None = None) -> str:
+    ctx = ctx or context(wallboard)
+    return "".join(render_to_string(f"{TEMPLATE}#{part}", ctx) for part in parts)
+
+
+SNAPSHOT = ("wb-queues", "wb-agents", "wb-health")
+
+
+def snapshot(wallboard: Wallboard) -> str:
+    """Everything a (re)connecting wallboard needs."""
+    parts = [p for p in SNAPSHOT if _has_part(wallboard, p)]
+    return render(wallboard, tuple(parts))
+
+
+def _has_part(wallboard: Wallboard, part: str) -> bool:
+    if part == "wb-queues":
+        return wallboard.shows_queues
+    if part == "wb-agents":
+        return wallboard.shows_agents
+    return True
+
+
+def queue_html(wallboard: Wallboard, stats: list[QueueStats], now, whole: bool) -> str:
+    """The wallboard's queue tiles for these stats: the whole grid, or just the tiles."""
+    tiles = [decorate_tile(wallboard, s, now) for s in shown_stats(wallboard, stats)]
+    ctx = {"wb": wallboard, "t": LABELS[wallboard.language], "now": now, "tiles": tiles}
+    if whole:
+        return render_to_string(f"{TEMPLATE}#wb-queues", ctx)
+    return "".join(render_to_string(f"{TEMPLATE}#wb-queue-tile", {**ctx, **tile}) for tile in tiles)

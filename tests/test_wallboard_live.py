@@ -1,0 +1,124 @@
+"""The live feed: a wallboard socket gets a snapshot, then each change rendered for it, over
+the real channel layer (the embedded Valkey); a wrong or revoked token is closed with 4404."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from config.asgi import application
+from crm_bridge.parse import format_local
+from dashboard.live_queues import push_queues
+from dashboard.models import Queue, Wallboard
+from tests.test_queue_metrics import post
+
+pytestmark = pytest.mark.django_db
+
+
+def _connect(path):
+    communicator = WebsocketCommunicator(
+        application, path, headers=[(b"origin", b"http://localhost")]
+    )
+    return communicator
+
+
+def test_a_wrong_token_is_closed_with_4404():
+    async def run():
+        ws = _connect("/ws/wallboard/not-a-token/")
+        connected, _ = await ws.connect()
+        assert connected
+        output = await ws.receive_output(timeout=3)
+        assert output == {"type": "websocket.close", "code": 4404}
+
+    async_to_sync(run)()
+
+
+def test_a_wallboard_gets_a_snapshot_then_live_tiles(client, django_capture_on_commit_callbacks):
+    board = Wallboard.objects.create(name="Live", kind=Wallboard.Kind.QUEUES, language="en")
+
+    def enter_queue():
+        with django_capture_on_commit_callbacks(execute=True):
+            post(client, "ENTER_QUEUE", connection_id="L1", queue_id=155, date="2025-03-10 11:00")
+
+    async def run():
+        ws = _connect(f"/ws/wallboard/{board.token}/")
+        connected, _ = await ws.connect()
+        assert connected
+        snapshot = await ws.receive_from(timeout=5)
+        assert 'id="wb-queues"' in snapshot and "No queues yet" in snapshot
+        await sync_to_async(enter_queue)()
+        html = await ws.receive_from(timeout=5)
+        await ws.disconnect()
+        return html
+
+    html = async_to_sync(run)()
+    assert 'id="wb-queues"' in html  # a new queue: the whole grid, so the tile has a place
+    assert 'id="queue-155"' in html
+
+
+def test_revoking_closes_open_wallboards(client):
+    board = Wallboard.objects.create(name="Gone", kind=Wallboard.Kind.AGENTS)
+
+    async def run():
+        ws = _connect(f"/ws/wallboard/{board.token}/")
+        await ws.connect()
+        await ws.receive_from(timeout=5)
+        await get_channel_layer().group_send(board.group, {"type": "wallboard.closed"})
+        return await ws.receive_output(timeout=5)
+
+    assert async_to_sync(run)() == {"type": "websocket.close", "code": 4404}
+
+
+def test_sql_per_push_does_not_grow_with_queues_or_wallboards(client):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            push_queues()
+        return len(captured)
+
+    post(client, "ENTER_QUEUE", connection_id="q1", queue_id=155, date="2025-03-10 11:00:00")
+    Wallboard.objects.create(name="One", kind=Wallboard.Kind.QUEUES)
+    few = queries()
+    for n in range(8):
+        post(
+            client,
+            "ENTER_QUEUE",
+            connection_id=f"m{n}",
+            queue_id=160 + n,
+            date="2025-03-10 11:00:00",
+        )
+        post(client, "CHAT_CONVERSATION_CREATED", conversation_id=f"c{n}", chat_queue_id=n,
+             date="2025-03-10 11:00:00")  # fmt: skip
+    board = Wallboard.objects.create(name="Two", kind=Wallboard.Kind.QUEUES)
+    board.queues.set(Queue.objects.all()[:3])
+    Wallboard.objects.create(name="Three", kind=Wallboard.Kind.ALL)
+    assert Queue.objects.count() == 17
+    assert queries() == few
+
+
+def _ago(seconds: int) -> str:
+    return format_local(timezone.now() - timedelta(seconds=seconds))
+
+
+def test_the_board_gets_the_queue_tile(client, django_capture_on_commit_callbacks):
+    post(client, "ENTER_QUEUE", connection_id="b1", queue_id=155, date=_ago(9))
+    layer = get_channel_layer()
+
+    async def listen():
+        channel = await layer.new_channel()
+        await layer.group_add("board", channel)
+        return channel
+
+    channel = async_to_sync(listen)()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, "ABANDONED", connection_id="b1", queue_id=155, hold_time=9, date=_ago(0))
+    message = async_to_sync(layer.receive)(channel)
+    assert message["type"] == "live.html"
+    assert message["html"].lstrip().startswith('<article id="queue-155"')
+    assert 'data-field="abandoned">1' in message["html"]
+    json.dumps(message)  # what crossed Redis is plain JSON
