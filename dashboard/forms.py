@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-from crm_bridge.models import PauseReason
+from crm_bridge.models import Campaign, PauseReason
 
 
 class PauseForm(forms.Form):
@@ -15,7 +15,17 @@ class PauseForm(forms.Form):
 
 class CallForm(forms.Form):
     phone_number = forms.CharField(label="Number", max_length=32)
-    outbound_id = forms.CharField(label="Campaign", max_length=5, required=False)
+    outbound_id = forms.CharField(
+        label="Campaign",
+        max_length=5,
+        required=False,
+        help_text="Optional: report the call in this campaign (Thulium picks one otherwise).",
+        widget=forms.TextInput(attrs={"list": "campaign-ids", "placeholder": "e.g. 00001"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaigns = list(Campaign.objects.filter(gone=False).only("campaign_id", "name"))
 
     def clean_phone_number(self):
         number = re.sub(r"[\s\-()]", "", self.cleaned_data["phone_number"])

@@ -106,3 +106,22 @@ def test_the_board_lists_every_agent_with_filters_kept(supervisor, client):
 
 def client_status(login: str) -> str:
     return client.get_agent_status(login).status
+
+
+def test_the_call_dialog_offers_the_campaigns(supervisor, client):
+    from crm_bridge import campaign_sync
+
+    campaign_sync.poll_list()
+    html = client.get(reverse("agent-action-form", args=[free_login(), "call"]), **HTMX)
+    assert '<datalist id="campaign-ids">' in html.content.decode()
+    assert 'value="00001"' in html.content.decode()
+
+
+def test_a_call_in_a_campaign_is_sent_with_its_id(supervisor, client):
+    login = free_login()
+    act(client, login, "call", {"phone_number": "600100200", "outbound_id": "00001"})
+    entry = ActionLog.objects.get()
+    assert entry.ok, entry.message
+    assert entry.params == {"phone_number": "600100200", "outbound_id": "00001"}
+    assert Agent.objects.get(login=login).status in {"RINGING", "OUTBOUND_CALL"}
+    act(client, login, "hangup")
