@@ -3,6 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 PASSWORD_FILE = settings.BASE_DIR / "var" / "demo-password"
@@ -10,7 +11,8 @@ PASSWORD_FILE = settings.BASE_DIR / "var" / "demo-password"
 
 class Command(BaseCommand):
     help = (
-        "Create the demo users 'supervisor' and 'admin' (superuser). The password is "
+        "Create the demo users 'supervisor', 'campaigns' (campaign admin) and 'admin' "
+        "(superuser). The password is "
         "DEMO_PASSWORD when set, otherwise generated once and kept in var/demo-password."
     )
 
@@ -20,12 +22,17 @@ class Command(BaseCommand):
     def handle(self, *args, password="", **options):
         password = password or _demo_password()
         User = get_user_model()
-        for username, is_admin in (("supervisor", False), ("admin", True)):
+        campaign_admins, _ = Group.objects.get_or_create(name="campaign admin")
+        for username, is_admin in (("supervisor", False), ("campaigns", False), ("admin", True)):
             user, _ = User.objects.get_or_create(username=username)
             user.is_staff = user.is_superuser = is_admin
             user.set_password(password)
             user.save()
-        self.stdout.write(f"Log in as supervisor or admin, password: {password}")
+            if username == "campaigns":
+                user.groups.add(campaign_admins)
+        self.stdout.write(
+            f"Log in as supervisor, campaigns (campaign admin) or admin; password: {password}"
+        )
 
 
 def _demo_password() -> str:
