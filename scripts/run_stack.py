@@ -5,12 +5,14 @@ the Thulium simulator unless THULIUM_API_URL is set, daphne (web + websockets) a
 worker with beat. Honours PORT (8000) and SIM_PORT (8100).
 """
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,8 +134,6 @@ def main() -> None:
                     str(sim_port),
                     "--seed",  # the same centre every start; SIM_ARGS may override
                     "1",
-                    "--webhook-url",
-                    f"http://127.0.0.1:{port}/webhooks/thulium/",
                     *env.get("SIM_ARGS", "").split(),
                 ],
                 env,
@@ -177,9 +177,12 @@ def main() -> None:
                 "--schedule",
                 str(VAR / "celerybeat-schedule"),
             ],
-            env,
+            {**env, "PYTHONWARNINGS": "ignore::UserWarning:celery.platforms"},  # root warning
         )
         wait_for_port(port, web, "daphne")
+        if use_simulator:  # webhooks only once there is someone to receive them
+            hook = json.dumps({"url": f"http://127.0.0.1:{port}/webhooks/thulium/"}).encode()
+            urllib.request.urlopen(f"http://127.0.0.1:{sim_port}/_sim/webhook", hook, timeout=5)
         source = "the simulator" if use_simulator else env["THULIUM_API_URL"]
         print(
             f"\n  Thulium Live is running on http://127.0.0.1:{port}/  (data from {source})\n"
