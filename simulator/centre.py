@@ -52,18 +52,24 @@ class Clock:
     def wall_delay(self, sim_t):
         return max(0.0, (sim_t - self.now()) / self.speed)
 
+    def wall(self, t):
+        """The wall-clock moment of simulated time t: dates are always reported on the wall
+        clock, as a real Thulium would, so at --speed 10 a 3-minute call spans 18 s of dates
+        (its duration field still says 180 s)."""
+        return self.real0 + (t - self.real0) / self.speed
+
     def fmt(self, t):
         if t is None:
             return None
-        return datetime.datetime.fromtimestamp(t, self.tz).strftime("%Y-%m-%d %H:%M:%S")
+        return datetime.datetime.fromtimestamp(self.wall(t), self.tz).strftime("%Y-%m-%d %H:%M:%S")
 
     def fmt_minute(self, t):
         if t is None:
             return ""
-        return datetime.datetime.fromtimestamp(t, self.tz).strftime("%Y-%m-%d %H:%M")
+        return datetime.datetime.fromtimestamp(self.wall(t), self.tz).strftime("%Y-%m-%d %H:%M")
 
     def day(self, t):
-        return datetime.datetime.fromtimestamp(t, self.tz).strftime("%Y-%m-%d")
+        return datetime.datetime.fromtimestamp(self.wall(t), self.tz).strftime("%Y-%m-%d")
 
 
 class Agent:
