@@ -147,7 +147,7 @@ def call(c, req):
         try:
             customer_id = int(customer_id)
         except (TypeError, ValueError):
-            raise ApiError(400, "Invalid customer_id.", "Niepoprawny customer_id.", 20022)
+            raise ApiError(400, "Invalid customer_id.", "Niepoprawny customer_id.", 20022) from None
         if not number:
             number = "5%08d" % (customer_id * 7919 % 100000000)
     campaign = None

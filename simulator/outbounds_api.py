@@ -1,4 +1,5 @@
-"""Campaign endpoints (sections "Kampanie", "Kampanie (seria)", "Kampanie CRM", "Kampanie zwykłe")."""
+"""Campaign endpoints: the document's sections "Kampanie", "Kampanie (seria)", "Kampanie CRM"
+and "Kampanie zwykłe"."""
 
 import datetime
 import json

@@ -1,4 +1,5 @@
-"""Campaign record listings: GET outbounds/:id/records, GET crm_outbounds/:id/records (+ single record)."""
+"""Campaign record listings: GET outbounds/:id/records and GET crm_outbounds/:id/records
+(plus a single record)."""
 
 from .campaigns import SYSTEM_STATUSES
 from .outbounds_api import as_date, as_int, get_campaign
@@ -54,9 +55,7 @@ def listing(c, req, crm):
     sys_f = req.get_list("system_status")
     for s in sys_f or []:
         if s not in SYSTEM_STATUSES:
-            errors.append(
-                (f"Unknown system_status: {s}.", f"Nieznany system_status: {s}.", 30204)
-            )
+            errors.append((f"Unknown system_status: {s}.", f"Nieznany system_status: {s}.", 30204))
     st_f = req.get_list("status_id")
     st_f = {str(x) for x in st_f} if st_f else None
     dates = {}

@@ -147,7 +147,9 @@ def make_handler(centre, api_user, api_password):
                 try:
                     data = json.loads(text)
                 except ValueError:
-                    raise ApiError(400, "Malformed JSON body.", "Niepoprawny format JSON.")
+                    raise ApiError(
+                        400, "Malformed JSON body.", "Niepoprawny format JSON."
+                    ) from None
                 return data if isinstance(data, dict) else {"_list": data}
             return parse_qs(text)
 

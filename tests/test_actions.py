@@ -99,7 +99,7 @@ def test_the_board_lists_every_agent_with_filters_kept(supervisor, client):
     assert html.count('class="agent status-') == Agent.objects.filter(active=True).count() > 30
     free = Agent.objects.filter(status="FREE").first()
     assert f'id="agent-{free.login}"' in html
-    row = html[html.index(f'id="agent-{free.login}"'):]
+    row = html[html.index(f'id="agent-{free.login}"') :]
     assert row[: row.index(">")].endswith(" hidden")  # filtered out on first render too
     assert 'value="PAUSED" selected' in html
 

@@ -39,9 +39,15 @@ def test_a_row_changes_live_when_a_webhook_arrives(page, login, stack):
     row = page.locator(f"#agent-{target}")
     expect(row).to_have_attribute("data-status", "FREE")
     response = stack.webhook(
-        {"action": "AGENT_RINGING", "agent_login": target, "connection_id": "1799999999.7",
-         "queue_id": "155", "source_number": "523993855", "destination_number": "162",
-         "date": stack.sim.state()["now"]}
+        {
+            "action": "AGENT_RINGING",
+            "agent_login": target,
+            "connection_id": "1799999999.7",
+            "queue_id": "155",
+            "source_number": "523993855",
+            "destination_number": "162",
+            "date": stack.sim.state()["now"],
+        }
     )
     assert response.status_code == 200
     expect(row).to_have_attribute("data-status", "RINGING", timeout=5_000)
@@ -71,7 +77,8 @@ def test_pausing_an_agent_turns_the_row_paused_with_the_reason(page, login, stac
 def test_a_thulium_error_is_shown_with_its_request_id(page, login, stack):
     # A pause name set up in admin for an id this tenant does not have: Thulium refuses it.
     stack.manage(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from crm_bridge.models import PauseReason; "
         "PauseReason.objects.get_or_create(pause_id=97, defaults={'name': 'Szkolenie'})",
     )
@@ -94,8 +101,11 @@ def test_filters_live_in_the_url_and_follow_live_changes(page, login, stack):
     target = _a_free_agent(stack)
     row = page.locator(f"#agent-{target}")
     expect(row).to_be_hidden()
-    requests.post(f"{stack.sim.base}/_sim/event", json={"action": "AGENT_STATUS_CHANGED",
-                  "agent_login": target, "pause_id": 2}, timeout=5)
+    requests.post(
+        f"{stack.sim.base}/_sim/event",
+        json={"action": "AGENT_STATUS_CHANGED", "agent_login": target, "pause_id": 2},
+        timeout=5,
+    )
     expect(row).to_be_visible(timeout=5_000)
     page.fill("input[name=q]", "no-such-agent-anywhere")
     expect(row).to_be_hidden()

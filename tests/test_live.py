@@ -65,9 +65,7 @@ def test_an_anonymous_socket_is_refused():
 
 @pytest.mark.django_db
 def test_an_update_is_rendered_once_for_every_board(django_assert_max_num_queries):
-    Agent.objects.bulk_create(
-        [Agent(login=f"a{i}", status="FREE", group_id=1) for i in range(50)]
-    )
+    Agent.objects.bulk_create([Agent(login=f"a{i}", status="FREE", group_id=1) for i in range(50)])
     with django_assert_max_num_queries(5):
         html = agents_update([f"a{i}" for i in range(50)])
     assert html.count('class="agent status-FREE"') == 50

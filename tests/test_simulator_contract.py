@@ -51,7 +51,8 @@ def sim():
         except requests.ConnectionError:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                raise RuntimeError(f"simulator did not start: {proc.stderr.read().decode()}")
+                message = proc.stderr.read().decode()
+                raise RuntimeError(f"simulator did not start: {message}") from None
             time.sleep(0.1)
     yield base
     proc.terminate()
@@ -275,7 +276,7 @@ def test_outbounds_read(sim):
 def test_records_listing(sim):
     outs = api(sim, "GET", "outbounds").json()
     crm = next(o for o in outs if o["crm"])
-    r = api(sim, "GET", "crm_outbounds/{}/records".format(crm["id"]), params={"limit": 5, "offset": 2})
+    r = api(sim, "GET", f"crm_outbounds/{crm['id']}/records", params={"limit": 5, "offset": 2})
     body = r.json()
     assert r.status_code == 200 and body["count"] >= 5 and len(body["result"]) == 5
     assert {
