@@ -15,15 +15,43 @@ BOARD_GROUP = "board"
 BOARD = "dashboard/board.html"
 CAMPAIGNS_GROUP = "campaigns"
 CAMPAIGNS = "dashboard/campaigns.html"
+SNAPSHOT_TTL = 300  # seconds; a quiet centre still re-renders now and then
 
 
 def broadcast(group: str, html: str) -> None:
     if html:
+        _bump(group)  # before the send: a socket that joins after it renders a new snapshot
         async_to_sync(get_channel_layer().group_send)(group, {"type": "live.html", "html": html})
 
 
+def _bump(group: str) -> None:
+    try:
+        cache.incr(f"live:version:{group}")
+    except ValueError:
+        cache.set(f"live:version:{group}", 1, timeout=None)
+
+
+def cached_snapshot(group: str, render) -> str:
+    """A group's snapshot, rendered once per change however many sockets (re)connect.
+
+    Keyed by the group's version, bumped by every broadcast: a socket joins the group before
+    it asks, so whatever happens after the version it read reaches it as a live update.
+    """
+    version = cache.get(f"live:version:{group}", 0)
+    key = f"live:snapshot:{group}:{version}"
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, timeout=SNAPSHOT_TTL)
+    return html
+
+
 def board_snapshot() -> str:
-    """Everything a (re)connecting board needs: all rows, counts and data health."""
+    """Everything a (re)connecting board needs: all rows, counts, data health, queues."""
+    return cached_snapshot(BOARD_GROUP, _render_board_snapshot)
+
+
+def _render_board_snapshot() -> str:
     context = board_context()
     return "".join(
         render_to_string(f"{BOARD}#{name}", context)

@@ -70,3 +70,20 @@ def test_an_update_is_rendered_once_for_every_board(django_assert_max_num_querie
         html = agents_update([f"a{i}" for i in range(50)])
     assert html.count('class="agent status-FREE"') == 50
     assert 'id="status-counts"' in html
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_reconnecting_boards_share_one_render_until_something_changes(
+    django_assert_max_num_queries,
+):
+    from dashboard.live import BOARD_GROUP, board_snapshot, broadcast
+
+    Agent.objects.create(login="jkowalski", status="FREE")
+    broadcast(BOARD_GROUP, "<p id='x'>warm-up</p>")  # a fresh version
+    first = board_snapshot()
+    with django_assert_max_num_queries(0):
+        assert board_snapshot() == first  # a reconnect storm costs no rendering
+    Agent.objects.filter(login="jkowalski").update(status="PAUSED", pause_id=2)
+    broadcast(BOARD_GROUP, "<p id='x'>changed</p>")
+    fresh = board_snapshot()
+    assert 'data-status="PAUSED"' in fresh and 'data-status="PAUSED"' not in first

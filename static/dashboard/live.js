@@ -13,11 +13,17 @@
   }
   window.thuliumFormatDuration = formatDuration;
 
-  function tick() {
+  function setText(el, text) {
+    // nodeValue, not textContent: no childList mutations for the row observer to wade through.
+    if (!el.firstChild) el.appendChild(document.createTextNode(text));
+    else if (el.firstChild.nodeValue !== text) el.firstChild.nodeValue = text;
+  }
+
+  function tick(root) {
     var now = Date.now();
-    document.querySelectorAll("[data-since]").forEach(function (el) {
+    (root || document).querySelectorAll("[data-since]").forEach(function (el) {
       var since = Date.parse(el.getAttribute("data-since"));
-      if (!isNaN(since)) el.textContent = formatDuration((now - since) / 1000);
+      if (!isNaN(since)) setText(el, formatDuration((now - since) / 1000));
     });
   }
 
@@ -33,19 +39,58 @@
     };
   }
 
-  function applyFilters() {
+  function matches(row, f) {
+    return (!f.group || row.dataset.group === f.group) &&
+      (!f.status || row.dataset.status === f.status) &&
+      (!f.q || row.cells[0].textContent.toLowerCase().indexOf(f.q) !== -1);
+  }
+
+  function applyFilters(rows) {
     var f = filterState();
     if (!f) return;
-    document.querySelectorAll("tr.agent").forEach(function (row) {
-      var show = (!f.group || row.dataset.group === f.group) &&
-        (!f.status || row.dataset.status === f.status) &&
-        (!f.q || row.dataset.search.indexOf(f.q) !== -1);
-      row.hidden = !show;
+    (rows || document.querySelectorAll("tr.agent")).forEach(function (row) {
+      var hide = !matches(row, f);
+      if (row.hidden !== hide) row.hidden = hide;
     });
     document.querySelectorAll("[data-status-filter]").forEach(function (a) {
       a.classList.toggle("active", a.dataset.statusFilter === f.status);
     });
   }
+
+  // Live rows arrive one by one: filter and tick just those, not the whole board.
+  function watchRows(table) {
+    new MutationObserver(function (records) {
+      var rows = [];
+      records.forEach(function (record) {
+        record.addedNodes.forEach(function (node) {
+          if (node.nodeType !== 1) return;
+          if (node.matches("tr.agent")) rows.push(node);
+          else if (node.matches("tbody")) rows.push.apply(rows, node.querySelectorAll("tr.agent"));
+        });
+      });
+      if (rows.length) {
+        applyFilters(rows);
+        rows.forEach(function (row) { tick(row); });
+      }
+    }).observe(table, { childList: true, subtree: true });
+  }
+
+  // --- Row actions (one delegated handler; rows carry only data-action) ---------------------
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("tr.agent [data-action]");
+    if (!button || !window.htmx) return;
+    var row = button.closest("tr.agent");
+    var template = row.closest("[data-action-url]").dataset.actionUrl;
+    var url = template.replace("__login__", encodeURIComponent(row.dataset.login))
+      .replace("__action__", button.dataset.action);
+    if (button.hasAttribute("data-dialog")) {
+      htmx.ajax("GET", url + "form/", { source: button, target: "#action-dialog-body" });
+      return;
+    }
+    var who = row.querySelector(".who strong").textContent;
+    if (button.dataset.confirm && !window.confirm(button.dataset.confirm + " " + who + "?")) return;
+    htmx.ajax("POST", url, { source: button, swap: "none" });
+  });
 
   function syncUrl() {
     var f = filterState();
@@ -131,7 +176,15 @@
       setTimeout(function () { e.detail.socketWrapper.reconnect(); }, delay);
     }
   });
-  document.addEventListener("htmx:wsAfterMessage", function () { applyFilters(); tick(); });
+  // A new status-counts list arrives with each change: keep the chosen one marked.
+  document.addEventListener("htmx:oobAfterSwap", function (e) {
+    if (e.target.id === "status-counts") {
+      var f = filterState();
+      if (f) e.target.querySelectorAll("[data-status-filter]").forEach(function (a) {
+        a.classList.toggle("active", a.dataset.statusFilter === f.status);
+      });
+    }
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     if (window.htmx) htmx.config.wsReconnectDelay = function (n) {
@@ -140,5 +193,6 @@
     applyFilters();
     tick();
     setInterval(tick, 1000);
+    document.querySelectorAll("table.agents").forEach(watchRows);
   });
 })();
