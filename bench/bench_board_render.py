@@ -1,0 +1,134 @@
+"""Rendering the live agent board for 1,000 agents.
+
+Real parts: the simulator (--agents 1000 --no-traffic) polled once into a migrated SQLite file
+(directory + statuses), an embedded Valkey. Measured in-process with DEBUG off:
+- the full `/` page through Django's test Client (force_login), all middleware included;
+- board_snapshot() (what every (re)connecting websocket is sent first);
+- the one-change fragment dashboard.live.agents_update([login]) (what one change pushes),
+  and the same for 10 and 200 logins.
+
+    .venv/bin/python bench/bench_board_render.py [--runs 30]
+"""
+
+import argparse
+import gzip
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import AGENTS, Children, django_env, setup_django, summary, write_result  # noqa: E402
+
+MAX_SECONDS = 240
+
+
+def timed(fn, runs: int, started: float) -> tuple[list[float], list[float], list[int], object]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cpu, wall, queries, out = [], [], [], None
+    for _ in range(runs):
+        if time.monotonic() - started > MAX_SECONDS:
+            break
+        with CaptureQueriesContext(connection) as q:
+            c0, w0 = time.process_time(), time.perf_counter()
+            out = fn()
+            wall.append((time.perf_counter() - w0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+        queries.append(len(q))
+    return cpu, wall, queries, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    started = time.monotonic()
+    with Children() as kids, tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        sim = kids.simulator()
+        setup_django(django_env(Path(tmp), kids.valkey(), sim))
+        result = run(args.runs, started)
+    result["bench_seconds"] = round(time.monotonic() - started, 1)
+    path = write_result("bench_board_render", result)
+    report(result, path)
+
+
+def run(runs: int, started: float) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from crm_bridge import sync
+    from crm_bridge.models import Agent
+    from dashboard.live import agents_update, board_snapshot
+
+    sync.poll_directory()
+    sync.poll_statuses()
+    active = list(Agent.objects.filter(active=True).values_list("login", flat=True))
+    user = get_user_model().objects.create_user("bench-supervisor", password="x" * 12)
+    browser = Client(HTTP_HOST="127.0.0.1")
+    browser.force_login(user)
+
+    def page():
+        response = browser.get("/")
+        assert response.status_code == 200, response.status_code
+        return response.content
+
+    results = {}
+    page()  # first render loads and compiles the templates: reported apart
+    cpu, wall, queries, body = timed(page, runs, started)
+    results["page"] = {
+        "cpu_ms": summary(cpu),
+        "wall_ms": summary(wall),
+        "queries": summary(queries, 0),
+        "size_kb": round(len(body) / 1024, 1),
+        "gzip_size_kb": round(len(gzip.compress(body, 6)) / 1024, 1),
+        "rows": body.count(b'<tr id="agent-'),
+    }
+    cpu, wall, queries, snap = timed(board_snapshot, runs, started)
+    results["ws_snapshot"] = {
+        "cpu_ms": summary(cpu),
+        "wall_ms": summary(wall),
+        "queries": summary(queries, 0),
+        "size_kb": round(len(snap.encode()) / 1024, 1),
+    }
+    rng = random.Random(1)
+    for n in (1, 10, 200):
+        cpu, wall, queries, html = timed(
+            lambda n=n: agents_update(rng.sample(active, n)), runs, started
+        )
+        results[f"fragment_{n}"] = {
+            "logins": n,
+            "cpu_ms": summary(cpu),
+            "wall_ms": summary(wall),
+            "queries": summary(queries, 0),
+            "size_kb": round(len(html.encode()) / 1024, 2),
+        }
+    return {"agents": AGENTS, "active_agents": len(active), "runs": runs, **results}
+
+
+def report(r: dict, path) -> None:
+    p = r["page"]
+    print(f"Board render, {r['active_agents']} active agents, {r['runs']} runs (median / p95)")
+    print(
+        f"  full page `/`: wall {p['wall_ms']['median']} / {p['wall_ms']['p95']} ms, "
+        f"CPU {p['cpu_ms']['median']} / {p['cpu_ms']['p95']} ms, {p['queries']['median']:.0f} "
+        f"queries, {p['size_kb']} KB ({p['gzip_size_kb']} KB gzipped), {p['rows']} rows"
+    )
+    s = r["ws_snapshot"]
+    print(
+        f"  websocket snapshot: wall {s['wall_ms']['median']} / {s['wall_ms']['p95']} ms, "
+        f"{s['queries']['median']:.0f} queries, {s['size_kb']} KB"
+    )
+    for n in (1, 10, 200):
+        f = r[f"fragment_{n}"]
+        print(
+            f"  agents_update({n} login{'s' if n > 1 else ''}): wall {f['wall_ms']['median']} / "
+            f"{f['wall_ms']['p95']} ms, {f['queries']['median']:.0f} queries, {f['size_kb']} KB"
+        )
+    print(f"  ({r['bench_seconds']} s; written to {path})")
+
+
+if __name__ == "__main__":
+    main()
