@@ -5,8 +5,6 @@ class DashboardConfig(AppConfig):
     name = "dashboard"
 
     def ready(self):
-        from crm_bridge import campaign_events  # noqa: F401  (outbound results from webhooks)
-
         from . import (
             live,  # noqa: F401  (connects the live-push receivers)
             live_queues,  # noqa: F401  (queue tracking and wallboard push)
