@@ -5,6 +5,15 @@ from .models.agents import AgentStatus
 from .parse import to_int, to_str
 from .signals import notify_agents_changed
 
+# Outbound events carry agent_login only once an agent is on the call (not for a predictive
+# dial still looking for one), so they move an agent when they name one.
+OUTBOUND_AGENT_ACTIONS = {
+    "OUTBOUND_CUSTOMER_CONNECTED",
+    "PREDICTIVE_AGENT_ANSWER",
+    "PREVIEW_RECORD",
+    "OUTBOUND_COMPLETED",
+}
+
 AGENT_ACTIONS = {
     "AGENT_LOGGED_IN",
     "AGENT_LOGGED_OUT",
@@ -21,7 +30,7 @@ def apply_agent_event(event: WebhookEvent) -> bool:
 
     An event dated before the agent's current state does not move it back.
     """
-    if event.action not in AGENT_ACTIONS or not event.agent_login:
+    if event.action not in AGENT_ACTIONS | OUTBOUND_AGENT_ACTIONS or not event.agent_login:
         return False
     agent, _ = Agent.objects.get_or_create(login=event.agent_login)
     if agent.status_since and event.event_date and event.event_date < agent.status_since:
@@ -37,11 +46,12 @@ def apply_agent_event(event: WebhookEvent) -> bool:
     return True
 
 
-def _call_of(data: dict) -> dict:
+def _call_of(data: dict, campaign: bool = False) -> dict:
     return {
         "number": to_str(data.get("source_number")) or to_str(data.get("phone_number")),
         "queue_id": to_int(data.get("queue_id")),
         "connection_id": to_str(data.get("connection_id")),
+        "campaign_id": to_str(data.get("id"))[:5] if campaign else "",
     }
 
 
@@ -73,8 +83,12 @@ def _target_state(agent: Agent, action: str, data: dict):
         if agent.status == AgentStatus.RINGING and _same_call(agent, data):
             return AgentStatus.FREE, None, None
         return None
-    if action == "AGENT_COMPLETED":
+    if action in ("AGENT_COMPLETED", "OUTBOUND_COMPLETED"):
         if agent.on_call and _same_call(agent, data):
             return AgentStatus.FREE, None, None
         return None
+    if action in ("OUTBOUND_CUSTOMER_CONNECTED", "PREDICTIVE_AGENT_ANSWER"):
+        return AgentStatus.OUTBOUND_CALL, None, _call_of(data, campaign=True)
+    if action == "PREVIEW_RECORD":
+        return AgentStatus.OUTBOUND_PREVIEW, None, _call_of(data, campaign=True)
     return None

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db.models import Count
 
-from crm_bridge.models import Agent, AgentGroup, AgentStatus, PauseReason
+from crm_bridge.models import Agent, AgentGroup, AgentStatus, Campaign, PauseReason
 from crm_bridge.models.agents import ON_CALL
 from crm_bridge.sync import data_health
 
@@ -25,8 +25,10 @@ STATUS_ORDER = [
 
 def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
     queue_names = {q.number: q.display_name for q in Queue.objects.filter(kind=Queue.Kind.CALL)}
+    campaign_names = dict(Campaign.objects.values_list("campaign_id", "name"))
     for agent in agents:
         agent.queue_name = queue_names.get(agent.call_queue_id, "")
+        agent.campaign_name = campaign_names.get(agent.call_campaign_id, agent.call_campaign_id)
         agent.pause_label = PauseReason.label(agent.pause_id, pause_names)
         agent.group_name = group_names.get(agent.group_id, "")
         agent.is_on_call = agent.status in ON_CALL

@@ -275,3 +275,46 @@ def test_multipart_form_posts_are_read_too(client):
 @pytest.mark.django_db
 def test_only_post_is_accepted(client):
     assert client.get(reverse("thulium-webhook"), **AUTH).status_code == 405
+
+
+@pytest.mark.django_db
+def test_an_outbound_call_shows_its_number_and_campaign(client, django_user_model):
+    from crm_bridge.models import Campaign
+
+    Campaign.objects.create(campaign_id="00001", name="Sprzedaż OZE")
+    outbound = {
+        "id": "00001", "name": "Sprzedaż OZE", "record_id": "162", "phone_number": "523993855",
+        "connection_id": "1416225570.341", "customer_id": "154", "agent_login": "jkowalski",
+        "date": "2016-04-20 09:46:24",
+    }  # fmt: skip
+    post_form(client, {"action": "OUTBOUND_CUSTOMER_CONNECTED", **outbound})
+    agent = Agent.objects.get(login="jkowalski")
+    assert (agent.status, agent.call_number, agent.call_campaign_id) == (
+        "OUTBOUND_CALL",
+        "523993855",
+        "00001",
+    )
+    client.force_login(django_user_model.objects.create_user("supervisor"))
+    assert (
+        "Sprzedaż OZE" in client.get("/").content.decode().split('id="agent-jkowalski"')[1][:2000]
+    )
+    done = {**outbound, "date": "2016-04-20 09:48:00", "duration": "96", "billsec": "90"}
+    post_form(client, {"action": "OUTBOUND_COMPLETED", **done})
+    agent = Agent.objects.get(login="jkowalski")
+    assert (agent.status, agent.call_number, agent.call_campaign_id) == ("FREE", "", "")
+
+
+@pytest.mark.django_db
+def test_a_predictive_dial_without_an_agent_moves_nobody(client):
+    response = post_form(
+        client,
+        {
+            "action": "OUTBOUND_DROP",
+            "id": "00001",
+            "agent_login": "null",
+            "phone_number": "523993855",
+            "date": "2016-04-20 09:46:24",
+        },
+    )
+    assert response.status_code == 200
+    assert not Agent.objects.exists()

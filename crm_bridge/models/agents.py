@@ -63,6 +63,7 @@ LIVE_FIELDS = (
     "call_number",
     "call_queue_id",
     "call_connection_id",
+    "call_campaign_id",
 )
 
 
@@ -83,6 +84,7 @@ class Agent(models.Model):
     call_number = models.CharField(max_length=50, blank=True)
     call_queue_id = models.IntegerField(null=True, blank=True)
     call_connection_id = models.CharField(max_length=64, blank=True)
+    call_campaign_id = models.CharField(max_length=5, blank=True)  # an outbound campaign's call
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -112,8 +114,9 @@ class Agent(models.Model):
     ) -> bool:
         """Move to a new live state; returns whether anything the board shows changed.
 
-        `call` is {"number", "queue_id", "connection_id"} while on a call; leaving a call
-        state clears it, and a call state reported without details keeps what is known.
+        `call` is {"number", "queue_id", "connection_id", "campaign_id"} while on a call;
+        leaving a call state clears it, and a call state reported without details keeps what
+        is known.
         """
         before = self.live_state()
         self.status = status
@@ -124,6 +127,8 @@ class Agent(models.Model):
             self.call_number = call.get("number") or ""
             self.call_queue_id = call.get("queue_id")
             self.call_connection_id = call.get("connection_id") or ""
+            self.call_campaign_id = call.get("campaign_id") or ""
         elif status not in ON_CALL:
-            self.call_number, self.call_queue_id, self.call_connection_id = "", None, ""
+            self.call_number, self.call_queue_id = "", None
+            self.call_connection_id, self.call_campaign_id = "", ""
         return self.live_state() != before
