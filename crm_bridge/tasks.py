@@ -1,7 +1,6 @@
-"""Thin Celery tasks: take a lock so two polls never overlap, then call crm_bridge.sync."""
+"""Thin Celery tasks: take a lock so two polls never overlap, then call crm_bridge's polls."""
 
 import logging
-from contextlib import contextmanager
 
 from celery import shared_task
 from django.core.cache import cache
@@ -12,60 +11,41 @@ from .client import ThuliumError
 log = logging.getLogger(__name__)
 
 
-@contextmanager
-def _exclusive(name: str, ttl: int):
+def _poll_exclusively(name: str, ttl: int, poll) -> None:
+    """Run one poll unless the previous one still runs (then this one is dropped).
+
+    Thulium's errors are already recorded in PollState by the poll; the next beat tries again.
+    """
     key = f"lock:{name}"
-    acquired = cache.add(key, "1", timeout=ttl)
+    if not cache.add(key, "1", timeout=ttl):
+        log.info("%s poll still running; this one is dropped", name)
+        return
     try:
-        yield acquired
+        poll()
+    except ThuliumError:
+        pass
     finally:
-        if acquired:
-            cache.delete(key)
+        cache.delete(key)
 
 
 @shared_task(ignore_result=True)
 def poll_agent_statuses() -> None:
-    with _exclusive(sync.STATUSES, ttl=60) as acquired:
-        if not acquired:
-            log.info("agents_statuses poll still running; this one is dropped")
-            return
-        try:
-            sync.poll_statuses()
-        except ThuliumError:
-            pass  # recorded in PollState by sync; the next beat tries again
+    _poll_exclusively(sync.STATUSES, 60, sync.poll_statuses)
 
 
 @shared_task(ignore_result=True)
 def poll_agent_directory() -> None:
-    with _exclusive(sync.DIRECTORY, ttl=120) as acquired:
-        if not acquired:
-            return
-        try:
-            sync.poll_directory()
-        except ThuliumError:
-            pass
+    _poll_exclusively(sync.DIRECTORY, 120, sync.poll_directory)
 
 
 @shared_task(ignore_result=True)
 def poll_campaign_stats() -> None:
-    with _exclusive(campaign_sync.STATS, ttl=60) as acquired:
-        if not acquired:
-            return
-        try:
-            campaign_sync.poll_stats()
-        except ThuliumError:
-            pass
+    _poll_exclusively(campaign_sync.STATS, 60, campaign_sync.poll_stats)
 
 
 @shared_task(ignore_result=True)
 def poll_campaign_list() -> None:
-    with _exclusive(campaign_sync.LIST, ttl=300) as acquired:
-        if not acquired:
-            return
-        try:
-            campaign_sync.poll_list()
-        except ThuliumError:
-            pass
+    _poll_exclusively(campaign_sync.LIST, 300, campaign_sync.poll_list)
 
 
 @shared_task(ignore_result=True)
