@@ -4,42 +4,25 @@ Chromium driven by Playwright. Nothing here is mocked."""
 
 import base64
 import os
-import subprocess
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests._env import (
-    API_PASSWORD,
-    API_USER,
-    HOOK_PASSWORD,
-    HOOK_USER,
-    VALKEY,
-    free_port,
-    spawn,
-    stop,
-    wait_for_port,
-)
+from scripts import processes
+from scripts.processes import Processes, free_port
+from tests._env import API_PASSWORD, API_USER, HOOK_PASSWORD, HOOK_USER, PROCS, VALKEY
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 DEMO_PASSWORD = "demo-pass-123"
 
 
 @dataclass
 class Simulator:
-    port: int
-    proc: subprocess.Popen
+    base: str  # http://127.0.0.1:PORT
     user: str = API_USER
     password: str = API_PASSWORD
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def api_url(self) -> str:
@@ -59,35 +42,15 @@ class Simulator:
         )
 
 
-def start_simulator(*extra: str, env: dict | None = None) -> Simulator:
-    port = free_port()
-    proc = spawn(
-        [
-            PY,
-            "-m",
-            "simulator",
-            "--port",
-            str(port),
-            "--seed",
-            "1",
-            "--api-user",
-            API_USER,
-            "--api-password",
-            API_PASSWORD,
-            *extra,
-        ],
-        env=env,
-    )
-    wait_for_port(port, proc, "simulator")
-    return Simulator(port=port, proc=proc)
+def start_simulator(procs: Processes, *options: str) -> Simulator:
+    credentials = ["--api-user", API_USER, "--api-password", API_PASSWORD]
+    return Simulator(processes.simulator(procs, None, "--seed", "1", *credentials, *options))
 
 
 @pytest.fixture(scope="session")
 def simulator() -> Simulator:
     """A simulator with no spontaneous traffic, shared by the tests that talk to Thulium."""
-    sim = start_simulator("--no-traffic")
-    yield sim
-    stop(sim.proc)
+    return start_simulator(PROCS, "--no-traffic")
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +65,6 @@ class Stack:
     url: str
     sim: Simulator
     env: dict
-    procs: list = field(default_factory=list)
     username: str = "supervisor"
     password: str = DEMO_PASSWORD
     admin_username: str = "admin"
@@ -112,9 +74,7 @@ class Stack:
         return requests.post(f"{self.url}/webhooks/thulium/", data=data, auth=auth, timeout=10)
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run(
-            [PY, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True
-        )
+        done = processes.manage(self.env, *args)
         if done.returncode:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr}")
         return done.stdout
@@ -134,46 +94,18 @@ def stack(tmp_path_factory) -> Stack:
         "LOG_LEVEL": "WARNING",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    sim = start_simulator(
-        "--no-traffic",
-        "--webhook-url",
-        f"http://127.0.0.1:{port}/webhooks/thulium/",
-        "--webhook-user",
-        HOOK_USER,
-        "--webhook-password",
-        HOOK_PASSWORD,
-    )
-    env["THULIUM_API_URL"] = sim.api_url
-    for command in (["migrate", "--noinput", "-v", "0"], ["demo_users"], ["thulium_poll"]):
-        subprocess.run(
-            [PY, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
+    with Processes() as procs:
+        sim = start_simulator(
+            procs, "--no-traffic", "--webhook-url", f"http://127.0.0.1:{port}/webhooks/thulium/",
+            "--webhook-user", HOOK_USER, "--webhook-password", HOOK_PASSWORD,
+        )  # fmt: skip
+        running = Stack(
+            url=f"http://127.0.0.1:{port}", sim=sim, env={**env, "THULIUM_API_URL": sim.api_url}
         )
-    web = spawn(
-        [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"], env=env
-    )
-    worker = spawn(
-        [
-            PY,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--beat",
-            "--loglevel",
-            "WARNING",
-            "--concurrency",
-            "1",
-            "--schedule",
-            str(folder / "beat-schedule"),
-        ],
-        env=env,
-    )
-    wait_for_port(port, web, "daphne")
-    running = Stack(url=f"http://127.0.0.1:{port}", sim=sim, env=env, procs=[web, worker])
-    yield running
-    for proc in (worker, web, sim.proc):
-        stop(proc)
+        for command in (["migrate", "--noinput", "-v", "0"], ["demo_users"], ["thulium_poll"]):
+            running.manage(*command)
+        processes.web_and_worker(procs, running.env, port, folder / "beat-schedule", concurrency=1)
+        yield running
 
 
 # --- Browser -----------------------------------------------------------------------------------

