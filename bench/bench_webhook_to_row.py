@@ -36,14 +36,12 @@ from _common import (  # noqa: E402
     AGENTS,
     HOOK_PASSWORD,
     HOOK_USER,
-    PY,
-    ROOT,
     Children,
     django_env,
     free_port,
     group_cpu_seconds,
     pct,
-    wait_for_port,
+    processes,
     write_result,
 )
 
@@ -105,48 +103,23 @@ def main() -> None:
     report(result, path)
 
 
-def start_stack(kids: Children, folder: Path) -> tuple[str, str, dict, list]:
+def start_stack(kids: Children, folder: Path) -> tuple[str, str, dict]:
     sim = kids.simulator()
-    port = free_port()
     env = {**os.environ, **django_env(folder, kids.valkey(), sim), "DEMO_PASSWORD": PASSWORD}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     for command in (["migrate", "--noinput", "-v", "0"], ["demo_users"], ["thulium_poll"]):
-        subprocess.run(
-            [PY, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
-        )
-    web = kids.spawn(
-        "daphne",
-        [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        env,
+        processes.manage(env, *command).check_returncode()
+    url = processes.web_and_worker(
+        kids, env, free_port(), folder / "beat-schedule", concurrency=1, stderr=subprocess.DEVNULL
     )
-    worker = kids.spawn(
-        "celery",
-        [
-            PY,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--beat",
-            "--loglevel",
-            "WARNING",
-            "--concurrency",
-            "1",
-            "--schedule",
-            str(folder / "beat-schedule"),
-        ],
-        env,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port, web, "daphne")
-    return f"http://127.0.0.1:{port}", sim, env, [web, worker]
+    return url, sim, env
 
 
 def run(kids: Children, folder: Path, args) -> dict:
     from playwright.sync_api import sync_playwright
 
-    url, sim, env, (web, worker) = start_stack(kids, folder)
+    url, sim, env = start_stack(kids, folder)
+    pids = {name: proc.pid for name, proc in kids.procs}
     rng = random.Random(7)
     hook = requests.Session()
     hook.auth = (HOOK_USER, HOOK_PASSWORD)
@@ -204,13 +177,13 @@ def run(kids: Children, folder: Path, args) -> dict:
             runs["warmup"] = one_run(page, hook, url, sim_agents, sim_event, rng, 10, 10.0)
             for name, n, rate in (("paced", args.events, args.rate), ("burst", args.burst, None)):
                 cpu0 = {
-                    "daphne": group_cpu_seconds(web.pid),
-                    "celery": group_cpu_seconds(worker.pid),
+                    "daphne": group_cpu_seconds(pids["daphne"]),
+                    "celery": group_cpu_seconds(pids["celery"]),
                 }
                 runs[name] = one_run(page, hook, url, sim_agents, sim_event, rng, n, rate)
                 runs[name]["server_cpu_s"] = {
-                    "daphne": round(group_cpu_seconds(web.pid) - cpu0["daphne"], 2),
-                    "celery": round(group_cpu_seconds(worker.pid) - cpu0["celery"], 2),
+                    "daphne": round(group_cpu_seconds(pids["daphne"]) - cpu0["daphne"], 2),
+                    "celery": round(group_cpu_seconds(pids["celery"]) - cpu0["celery"], 2),
                 }
             clock_after = calibrate(page)
         finally:
