@@ -67,6 +67,33 @@ def rows_context(logins: list[str]) -> dict:
     return {"agents": _decorate(agents, pause_names, group_names), "counts": status_counts()}
 
 
+# Sortable columns (key, header); the browser (live.js) sorts live rows the same way.
+SORT_COLUMNS = [
+    ("name", "Agent"),
+    ("group", "Group"),
+    ("status", "Status"),
+    ("", "Pause reason"),
+    ("since", "In status"),
+    ("", "Current call"),
+    ("", "Actions"),
+]
+
+
+def sort_agents(agents: list[Agent], key: str) -> list[Agent]:
+    """By surname (the default), group, status (board order) or since (longest first)."""
+    order = {s: i for i, s in enumerate(STATUS_ORDER)}
+
+    def by_name(a: Agent):
+        return ((a.surname or a.login).lower(), a.name.lower(), a.login)
+
+    keys = {
+        "group": lambda a: (a.group_name.lower() or "\uffff", by_name(a)),
+        "status": lambda a: (order.get(a.status, 99), by_name(a)),
+        "since": lambda a: (a.status_since is None, a.status_since or 0, by_name(a)),
+    }
+    return sorted(agents, key=keys.get(key, by_name))
+
+
 def matches(agent: Agent, group: str, status: str, query: str) -> bool:
     """The same filter the browser applies (dashboard.js), for the first render."""
     if group and str(agent.group_id or "") != group:

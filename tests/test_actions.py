@@ -125,3 +125,12 @@ def test_a_call_in_a_campaign_is_sent_with_its_id(supervisor, client):
     assert entry.params == {"phone_number": "600100200", "outbound_id": "00001"}
     assert Agent.objects.get(login=login).status in {"RINGING", "OUTBOUND_CALL"}
     act(client, login, "hangup")
+
+
+def test_the_board_sorts_by_time_in_status_longest_first(supervisor, client):
+    html = client.get(reverse("board") + "?sort=since").content.decode()
+    rows = html.split('class="agent status-')[1:]
+    since = [r.split('data-since="')[1].split('"')[0] for r in rows if 'data-since="' in r]
+    assert len(since) > 30
+    assert since == sorted(since)  # ISO dates in one zone: earliest, i.e. longest, first
+    assert 'class="sort active">In status' in html

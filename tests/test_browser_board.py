@@ -118,3 +118,15 @@ def test_time_in_status_counts_up_in_the_browser(page, login, stack):
     first = ticker.inner_text()
     page.wait_for_timeout(2_100)
     assert ticker.inner_text() != first
+
+
+def test_sorting_by_status_is_kept_in_the_url(page, login, stack):
+    _board(page, login, stack)
+    page.click("[data-sort=status]")
+    expect(page).to_have_url(re.compile(r"sort=status"))
+    statuses = page.eval_on_selector_all("tr.agent", "rows => rows.map(r => r.dataset.status)")
+    order = ["FREE", "RINGING", "INBOUND_CALL", "OUTBOUND_CALL", "CALL", "OUTBOUND_PREVIEW",
+             "PAUSED", "OFF"]  # fmt: skip
+    assert [order.index(s) for s in statuses] == sorted(order.index(s) for s in statuses)
+    page.reload()
+    expect(page.locator("[data-sort=status]")).to_have_class(re.compile("active"))

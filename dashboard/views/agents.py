@@ -10,7 +10,7 @@ from crm_bridge import client, sync
 from crm_bridge.client import ThuliumError
 from crm_bridge.models import ActionLog, Agent
 
-from ..board import board_context, matches
+from ..board import SORT_COLUMNS, board_context, matches, sort_agents
 from ..forms import CallForm, PauseForm
 
 ACTIONS = {
@@ -26,10 +26,12 @@ ACTIONS = {
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     context = board_context()
-    chosen = {k: request.GET.get(k, "").strip() for k in ("group", "status", "q")}
+    chosen = {k: request.GET.get(k, "").strip() for k in ("group", "status", "q", "sort")}
     for agent in context["agents"]:
         agent.hidden = not matches(agent, chosen["group"], chosen["status"], chosen["q"])
+    context["agents"] = sort_agents(context["agents"], chosen["sort"])
     context["chosen"] = chosen
+    context["sort_columns"] = SORT_COLUMNS
     return render(request, "dashboard/board.html", context)
 
 

@@ -71,9 +71,68 @@
       if (rows.length) {
         applyFilters(rows);
         rows.forEach(function (row) { tick(row); });
+        sortSoon();
       }
     }).observe(table, { childList: true, subtree: true });
   }
+
+  // --- Sorting (kept in the URL, like the filters) -------------------------------------------
+  var STATUS_ORDER = ["FREE", "RINGING", "INBOUND_CALL", "OUTBOUND_CALL", "CALL",
+    "OUTBOUND_PREVIEW", "PAUSED", "OFF"];
+
+  function nameKey(row) {
+    var name = row.cells[0].querySelector("strong").textContent.toLowerCase();
+    return name.split(" ").pop() + " " + name;  // surname first, as the server sorts
+  }
+
+  var SORT_KEYS = {
+    name: nameKey,
+    group: function (row) { return (row.cells[1].textContent.toLowerCase() || "\uffff") + " " + nameKey(row); },
+    status: function (row) {
+      var i = STATUS_ORDER.indexOf(row.dataset.status);
+      return String(i < 0 ? 99 : i).padStart(2, "0") + " " + nameKey(row);
+    },
+    since: function (row) {
+      var t = row.querySelector("[data-since]");
+      return t ? String(Date.parse(t.dataset.since)).padStart(15, "0") : "~";
+    },
+  };
+
+  function currentSort() {
+    return new URLSearchParams(location.search).get("sort") || "";
+  }
+
+  function sortRows() {
+    var key = SORT_KEYS[currentSort()];
+    var body = document.getElementById("agent-rows");
+    if (!key || !body) return;
+    var rows = Array.prototype.slice.call(body.querySelectorAll("tr.agent"));
+    var keyed = rows.map(function (row) { return [key(row), row]; });
+    keyed.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+    var moved = keyed.some(function (pair, i) { return pair[1] !== rows[i]; });
+    if (moved) keyed.forEach(function (pair) { body.appendChild(pair[1]); });
+  }
+
+  // Live changes may move a row: re-sort at most once a second, not once per message.
+  var sortPending = false;
+  function sortSoon() {
+    if (sortPending || !currentSort()) return;
+    sortPending = true;
+    setTimeout(function () { sortPending = false; sortRows(); }, 1000);
+  }
+
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest("[data-sort]");
+    if (!link) return;
+    e.preventDefault();
+    var params = new URLSearchParams(location.search);
+    params.set("sort", link.dataset.sort);
+    history.replaceState(null, "", location.pathname + "?" + params.toString());
+    document.querySelectorAll("[data-sort]").forEach(function (a) {
+      a.classList.toggle("active", a === link);
+    });
+    sortRows();
+  });
 
   // --- Row actions (one delegated handler; rows carry only data-action) ---------------------
   document.addEventListener("click", function (e) {
@@ -99,6 +158,7 @@
     if (f.group) params.set("group", f.group);
     if (f.status) params.set("status", f.status);
     if (f.form.elements.q.value.trim()) params.set("q", f.form.elements.q.value.trim());
+    if (currentSort()) params.set("sort", currentSort());
     var query = params.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
   }
