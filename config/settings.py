@@ -111,7 +111,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        # redis-py 8 reads with a 5 s socket timeout by default, the same as channels_redis'
+        # 5 s BZPOPMIN: an idle consumer then dies with "Timeout reading" (close 1011).
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+            "capacity": 1000,
+            "expiry": 30,
+        },
     }
 }
 
@@ -145,6 +151,7 @@ QUEUE_SHORT_ABANDON_SECONDS = envint("QUEUE_SHORT_ABANDON_SECONDS", 5)
 QUEUE_SL_SECONDS = envint("QUEUE_SL_SECONDS", 20)  # default for newly learned queues
 QUEUE_STALE_CALL_MINUTES = envint("QUEUE_STALE_CALL_MINUTES", 60)  # no event for this long: expired
 QUEUE_REFRESH_SECONDS = envint("QUEUE_REFRESH_SECONDS", 10)
+QUEUE_PUSH_DELAY_MS = envint("QUEUE_PUSH_DELAY_MS", 250)  # coalesce pushes; 0: at once
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL

@@ -2,18 +2,29 @@
 
 Each change is rendered once for the board and once per wallboard that shows it, then fanned
 out over the channel layer; the SQL per push is fixed (queue_stats + agents + wallboards).
+Changes are coalesced: the first one starts a QUEUE_PUSH_DELAY_MS (250 ms) timer and
+everything that changes before it fires goes out in one push, so a burst of webhooks costs
+a few pushes a second, not one each, and the webhook's acknowledgement does not wait for it.
 """
+
+import logging
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from crm_bridge.models import Agent
-from crm_bridge.signals import agents_changed, poll_health_changed, webhook_received
+from crm_bridge.signals import (
+    agents_changed,
+    campaigns_changed,
+    poll_health_changed,
+    webhook_received,
+)
 
 from . import wallboards
 from .live import BOARD_GROUP, broadcast
@@ -21,6 +32,58 @@ from .models import Wallboard
 from .queues import queue_stats, track
 
 PANEL = "dashboard/queues.html"
+log = logging.getLogger(__name__)
+
+
+class _Pending:
+    """What changed since the last push (per process), and the timer that will push it."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.pks, self.all_queues, self.agents, self.timer = set(), False, False, None
+
+
+_pending = _Pending()
+
+
+def schedule_push(pks: list[int] | None = None, *, agents: bool = False) -> None:
+    """Push these queues (None: all of them, whole panels) and, with agents, agent grids."""
+    delay = settings.QUEUE_PUSH_DELAY_MS / 1000
+    if delay <= 0:
+        _push(pks is None, set(pks or ()), agents)
+        return
+    with _pending.lock:
+        if pks is None:
+            _pending.all_queues = True
+        else:
+            _pending.pks.update(pks)
+        _pending.agents |= agents
+        if _pending.timer is None:
+            _pending.timer = threading.Timer(delay, _flush)
+            _pending.timer.daemon = True
+            _pending.timer.start()
+
+
+def _flush() -> None:
+    with _pending.lock:
+        whole, pks, agents = _pending.all_queues, _pending.pks, _pending.agents
+        _pending.reset()
+    try:
+        _push(whole, pks, agents)
+    except Exception:
+        log.exception("Queue/wallboard push failed; the next change or refresh pushes again")
+    finally:
+        close_old_connections()
+
+
+def _push(whole: bool, pks: set, agents: bool) -> None:
+    if whole or pks:
+        push_queues(None if whole else sorted(pks))
+    if agents:
+        push_agents()
 
 
 def panel_context(stats=None) -> dict:
@@ -76,13 +139,12 @@ def _track(sender, event, **kwargs):
     if queue is None:
         return
     pks = None if getattr(queue, "just_learned", False) else [queue.pk]
-    transaction.on_commit(lambda: push_queues(pks))
+    transaction.on_commit(lambda: schedule_push(pks))
 
 
 @receiver(agents_changed)
 def _agents_changed(sender, logins, **kwargs):
-    push_queues()  # free / busy / paused per queue
-    push_agents()
+    schedule_push(None, agents=True)  # agent grids, and free / busy / paused per queue
 
 
 @receiver(poll_health_changed)
@@ -95,3 +157,18 @@ def _health(wallboard: Wallboard) -> dict:
     from crm_bridge.sync import data_health
 
     return {"wb": wallboard, "t": wallboards.LABELS[wallboard.language], "health": data_health()}
+
+
+@receiver(campaigns_changed)
+def _campaigns_changed(sender, ids, **kwargs):
+    showing = [w for w in wallboards.active_wallboards() if w.shows_campaigns]
+    if not showing or not wallboards.campaigns_available():
+        return
+    campaigns = wallboards.shown_campaigns(Wallboard(), None)  # one query for all wallboards
+    for wallboard in showing:
+        ctx = {
+            "wb": wallboard,
+            "t": wallboards.LABELS[wallboard.language],
+            "campaigns": wallboards.shown_campaigns(wallboard, campaigns),
+        }
+        broadcast(wallboard.group, wallboards.render(wallboard, ("wb-campaigns",), ctx))

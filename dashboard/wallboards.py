@@ -33,7 +33,10 @@ LABELS = {
         "no_queues": "Brak kolejek: pojawią się z pierwszym połączeniem lub czatem.",
         "no_agents": "Brak agentów do pokazania.",
         "campaigns": "Kampanie",
-        "no_campaigns": "Kafelki kampanii będą dostępne wkrótce.",
+        "no_campaigns": "Brak aktywnych kampanii.",
+        "completion": "ukończone",
+        "records": "rekordy",
+        "on_call": "w rozmowie",
         "stale": "Dane nieaktualne od",
         "reconnecting": "ponowne łączenie…",
         "thulium_failing": "Thulium nie odpowiada — dane nieaktualne od",
@@ -59,7 +62,10 @@ LABELS = {
         "no_queues": "No queues yet: they appear with the first call or chat.",
         "no_agents": "No agents to show.",
         "campaigns": "Campaigns",
-        "no_campaigns": "Campaign tiles are coming soon.",
+        "no_campaigns": "No active campaigns.",
+        "completion": "complete",
+        "records": "records",
+        "on_call": "on a call",
         "stale": "Data stale since",
         "reconnecting": "reconnecting…",
         "thulium_failing": "Thulium is not answering — data stale since",
@@ -146,8 +152,20 @@ def context(wallboard: Wallboard, stats=None, agents=None, now=None) -> dict:
             agent.status_label = statuses.get(agent.status, agent.status)
         ctx["agents"] = shown
         ctx["agent_counts"] = _counts(shown, statuses)
-    ctx["campaigns_available"] = campaigns_available()
+    if wallboard.shows_campaigns:
+        ctx["campaigns"] = shown_campaigns(wallboard)
     return ctx
+
+
+def shown_campaigns(wallboard: Wallboard, campaigns=None) -> list:
+    """The chosen campaigns (none chosen: every active one); [] until issue #4's model exists."""
+    if campaigns is None:
+        if not campaigns_available():
+            return []
+        model = apps.get_model("crm_bridge", "Campaign")
+        campaigns = list(model.objects.filter(active=True, gone=False))
+    chosen = set(wallboard.campaign_ids or ())
+    return [c for c in campaigns if not chosen or c.campaign_id in chosen]
 
 
 def _counts(agents: list[Agent], statuses: dict) -> list[dict]:
@@ -170,7 +188,7 @@ def render(wallboard: Wallboard, parts: tuple[str, ...], ctx: dict | None = None
     return "".join(render_to_string(f"{TEMPLATE}#{part}", ctx) for part in parts)
 
 
-SNAPSHOT = ("wb-queues", "wb-agents", "wb-health")
+SNAPSHOT = ("wb-queues", "wb-agents", "wb-campaigns", "wb-health")
 
 
 def snapshot(wallboard: Wallboard) -> str:
@@ -184,6 +202,8 @@ def _has_part(wallboard: Wallboard, part: str) -> bool:
         return wallboard.shows_queues
     if part == "wb-agents":
         return wallboard.shows_agents
+    if part == "wb-campaigns":
+        return wallboard.shows_campaigns
     return True
 
 

@@ -49,6 +49,7 @@ def main() -> None:
         if migrated.returncode:
             sys.exit(f"Migrating the database failed:\n{migrated.stderr}")
         users = manage(env, "demo_users").stdout.strip()
+        walls = manage(env, "wallboard_links", "--base", f"http://127.0.0.1:{port}").stdout
         if use_simulator:  # the same centre on every start; SIM_ARGS may override the seed
             options = ["--seed", "1", *env.get("SIM_ARGS", "").split()]
             processes.simulator(procs, sim_port, *options, env=env)
@@ -65,7 +66,9 @@ def main() -> None:
         source = "the simulator" if use_simulator else env["THULIUM_API_URL"]
         print(
             f"\n  Thulium Live is running on http://127.0.0.1:{port}/  (data from {source})\n"
-            f"  {users}\n  Admin: http://127.0.0.1:{port}/admin/   Ctrl-C stops everything.\n",
+            f"  {users}\n  Admin: http://127.0.0.1:{port}/admin/\n"
+            f"  {walls.strip() or 'No wallboards yet: create one under Wallboards.'}\n"
+            "  Ctrl-C stops everything.\n",
             flush=True,
         )
         while not procs.dead():

@@ -24,6 +24,9 @@ os.environ.update(
     THULIUM_WEBHOOK_USER=HOOK_USER,
     THULIUM_WEBHOOK_PASSWORD=HOOK_PASSWORD,
     THULIUM_TIMEOUT_SECONDS="3",
+    # Pushes at once instead of batched on a timer thread, so one test's push never lands
+    # in the next (the stack's own processes keep the 250 ms batching).
+    QUEUE_PUSH_DELAY_MS="0",
 )
 # Playwright's sync API keeps an event loop around; the ORM in the same test process is safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -93,7 +93,8 @@ def stack(tmp_path_factory) -> Stack:
         "DJANGO_DEBUG": "0",
         "LOG_LEVEL": "WARNING",
     }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    for test_only in ("DJANGO_ALLOW_ASYNC_UNSAFE", "QUEUE_PUSH_DELAY_MS"):
+        env.pop(test_only, None)  # the stack runs as in production
     with Processes() as procs:
         sim = start_simulator(
             procs, "--no-traffic", "--webhook-url", f"http://127.0.0.1:{port}/webhooks/thulium/",

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from crm_bridge import client, sync
+from crm_bridge import client, outbounds, sync
 from crm_bridge.models import Agent, AgentGroup, PollState
 from crm_bridge.signals import agents_changed
 
@@ -83,7 +83,8 @@ def test_a_failing_poll_is_recorded_with_thuliums_message(mirrored, settings):
 def test_the_poll_command_prints_what_it_found(db, capsys):
     call_command("thulium_poll")
     out = capsys.readouterr().out
-    assert "40 agents in 4 groups, 8 campaigns" in out
+    campaigns = len(outbounds.get_campaigns())  # other tests may have added some
+    assert f"40 agents in 4 groups, {campaigns} campaigns" in out
     assert "FREE" in out
 
 

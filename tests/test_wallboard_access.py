@@ -118,3 +118,16 @@ def test_levels_follow_the_thresholds():
     assert board.level("service_level", 70) == "amber"
     assert board.level("service_level", 59.9) == "red"
     assert board.level("service_level", None) == ""
+
+
+def test_a_campaign_wallboard_shows_the_chosen_campaigns(client):
+    from crm_bridge.models.campaigns import Campaign
+
+    Campaign.objects.create(campaign_id="00001", name="Odnowienia", completion_percent=42.4)
+    Campaign.objects.create(campaign_id="00002", name="Ankieta")
+    board = Wallboard.objects.create(
+        name="Outbound", kind=Wallboard.Kind.CAMPAIGNS, language="pl", campaign_ids=["00001"]
+    )
+    html = client.get(f"/wallboard/{board.token}/").content.decode()
+    assert "Odnowienia" in html and "42%" in html and "ukończone" in html
+    assert "Ankieta" not in html

@@ -21,6 +21,11 @@ from tests.test_queue_metrics import post
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _push_at_once(settings):
+    settings.QUEUE_PUSH_DELAY_MS = 0  # the coalescing timer runs in a thread of its own
+
+
 def _connect(path):
     communicator = WebsocketCommunicator(
         application, path, headers=[(b"origin", b"http://localhost")]
@@ -122,3 +127,22 @@ def test_the_board_gets_the_queue_tile(client, django_capture_on_commit_callback
     assert message["html"].lstrip().startswith('<article id="queue-155"')
     assert 'data-field="abandoned">1' in message["html"]
     json.dumps(message)  # what crossed Redis is plain JSON
+
+
+def test_an_agent_change_reaches_wallboards_showing_agents():
+    from crm_bridge.models import Agent
+    from crm_bridge.signals import agents_changed
+
+    board = Wallboard.objects.create(name="Agents", kind=Wallboard.Kind.AGENTS, language="pl")
+    Agent.objects.create(login="jkowalski", name="Jan", surname="Kowalski", status="PAUSED")
+    layer = get_channel_layer()
+
+    async def listen():
+        channel = await layer.new_channel()
+        await layer.group_add(board.group, channel)
+        return channel
+
+    channel = async_to_sync(listen)()
+    agents_changed.send(sender=None, logins=["jkowalski"])
+    html = async_to_sync(layer.receive)(channel)["html"]
+    assert 'id="wb-agents"' in html and "Jan Kowalski" in html and "Pauza" in html

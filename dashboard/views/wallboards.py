@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django import forms
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -69,6 +70,18 @@ class WallboardForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if wallboards.campaigns_available():
+            Campaign = apps.get_model("crm_bridge", "Campaign")
+            self.fields["campaigns"] = forms.MultipleChoiceField(
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text="None chosen: every active campaign.",
+                choices=[
+                    (c.campaign_id, f"{c.campaign_id} {c.name}")
+                    for c in Campaign.objects.filter(gone=False)
+                ],
+                initial=self.instance.campaign_ids,
+            )
         self.metric_rows = []
         for metric in METRICS:
             amber, red = self.instance.threshold(metric)
@@ -106,6 +119,8 @@ class WallboardForm(forms.ModelForm):
             }
             for metric in METRICS
         }
+        if "campaigns" in self.fields:
+            self.instance.campaign_ids = self.cleaned_data.get("campaigns") or []
         return super().save(commit)
 
 
