@@ -9,7 +9,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +33,7 @@ class Children(processes.Processes):
         return self
 
     def valkey(self) -> str:
-        return processes.valkey(self, folder=Path(tempfile.gettempdir())) + "/0"
+        return processes.valkey(self) + "/0"
 
     def simulator(self, *extra: str) -> str:
         """A simulator with 1,000 agents and no spontaneous traffic; returns its base URL."""

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -93,7 +94,8 @@ def valkey(procs: Processes, port: int | None = None, folder: Path | None = None
 
     port = port or free_port()
     args = [str(get_binary_path()), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    args += ["--appendonly", "no", "--loglevel", "warning", "--dir", str(folder or ROOT / "var")]
+    folder = folder or Path(tempfile.gettempdir())  # it saves nothing, but wants a folder
+    args += ["--appendonly", "no", "--loglevel", "warning", "--dir", str(folder)]
     wait_for_port(port, procs.spawn("valkey", args, stdout=subprocess.DEVNULL), "Valkey")
     return f"redis://127.0.0.1:{port}"
 
