@@ -2,7 +2,7 @@
 (plus a single record)."""
 
 from .campaigns import SYSTEM_STATUSES
-from .outbounds_api import as_date, as_int, get_campaign
+from .outbound_rules import as_date, as_int, get_campaign
 from .server import ApiError, route
 
 
