@@ -16,6 +16,8 @@ run: setup
 	$(PY) scripts/run_stack.py
 
 test: setup browser
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/ruff format --check --quiet .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Browser tests drive Debian's chromium (Playwright cannot download its own browsers here).
