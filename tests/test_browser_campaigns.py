@@ -1,5 +1,7 @@
 """A campaign admin assigns agents in a real browser; a supervisor's campaign list follows live."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -47,3 +49,19 @@ def test_admin_assigns_agents_and_the_list_updates_live(stack, browser, page, lo
     # The supervisor's list changed without a reload, pushed over the websocket.
     expect(row.locator("[data-agents-count]")).to_have_text("2")
     watcher_context.close()
+
+
+def test_a_campaigns_agents_show_their_live_status(page, login, stack):
+    login(page)
+    page.goto(f"{stack.url}/campaigns/00001/")
+    member = page.locator("#campaign-agents tr[data-member]").first
+    agent = member.get_attribute("data-member")
+    # Thulium logs the agent out (state and webhook, as a real tenant would).
+    stack.sim.control("event", {"action": "AGENT_LOGGED_OUT", "agent_login": agent})
+    try:
+        badge = member.locator(f'[data-agent-status="{agent}"]')
+        expect(badge).to_have_class(re.compile(r"status-OFF"), timeout=5_000)
+        expect(badge).to_have_text("Logged off")
+        assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    finally:
+        stack.sim.control("event", {"action": "AGENT_LOGGED_IN", "agent_login": agent})

@@ -214,6 +214,23 @@
     });
   }).observe(document.getElementById("toasts") || document.body, { childList: true });
 
+  // Pages that only show agents' statuses (a campaign's agents, the agent picker) follow the
+  // board's feed and update just those badges, instead of swapping rows they do not have.
+  document.addEventListener("htmx:wsBeforeMessage", function (e) {
+    if (!e.target.hasAttribute("data-status-feed")) return;
+    e.preventDefault();
+    var message = document.createElement("template");
+    message.innerHTML = e.detail.message;
+    message.content.querySelectorAll("tr.agent").forEach(function (row) {
+      var label = row.querySelector("[data-field=status]").textContent;
+      var selector = '[data-agent-status="' + CSS.escape(row.dataset.login) + '"]';
+      document.querySelectorAll(selector).forEach(function (badge) {
+        badge.className = "badge status-" + row.dataset.status;
+        badge.textContent = label;
+      });
+    });
+  });
+
   // --- Live connection health ------------------------------------------------------------
   var retries = 0;
   function banner(show) {
