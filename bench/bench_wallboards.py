@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ingest import HOOK, Stack, local, percentile  # noqa: E402
+from bench_ingest import HOOK, Stack, local, percentile, processes  # noqa: E402
 
 QUEUE = 155
 _ids = itertools.count(1)
@@ -66,7 +66,7 @@ def browser_latency(stack: Stack, url: str, events: int) -> list[float]:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
+            executable_path=processes.CHROMIUM, args=processes.CHROMIUM_ARGS
         )
         page = browser.new_page()
         page.goto(url)

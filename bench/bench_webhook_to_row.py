@@ -45,18 +45,6 @@ from _common import (  # noqa: E402
     write_result,
 )
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 PASSWORD = "bench-demo-pass-123"
 TZ = ZoneInfo("Europe/Warsaw")
 SEEN_WITHIN = 5.0  # seconds
@@ -145,7 +133,9 @@ def run(kids: Children, folder: Path, args) -> dict:
         sim_event(login, rng.choice([2, 3, 4, 5]))
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=processes.CHROMIUM, args=processes.CHROMIUM_ARGS
+        )
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
             context.set_default_timeout(30_000)

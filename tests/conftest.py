@@ -11,10 +11,9 @@ import pytest
 import requests
 
 from scripts import processes
-from scripts.processes import Processes, free_port
+from scripts.processes import CHROMIUM, CHROMIUM_ARGS, Processes, free_port
 from tests._env import API_PASSWORD, API_USER, HOOK_PASSWORD, HOOK_USER, PROCS, VALKEY
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 DEMO_PASSWORD = "demo-pass-123"
 
 
@@ -110,17 +109,6 @@ def stack(tmp_path_factory) -> Stack:
 
 
 # --- Browser -----------------------------------------------------------------------------------
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture(scope="session")
