@@ -2,6 +2,7 @@
 the tests (tests/conftest.py) and the benchmarks (bench/): the embedded Valkey server, the
 Thulium simulator, daphne and a Celery worker with beat. Standard library only; 127.0.0.1."""
 
+import ctypes
 import os
 import signal
 import socket
@@ -60,7 +61,9 @@ class Processes:
         self.procs: list[tuple[str, subprocess.Popen]] = []
 
     def spawn(self, name: str, args: list[str], env: dict | None = None, **kwargs):
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, **kwargs)
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_die_with_parent, **kwargs
+        )
         self.procs.append((name, proc))
         return proc
 
@@ -86,6 +89,14 @@ class Processes:
     def __exit__(self, *exc):
         self.stop()
         return False
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if whoever started us dies without stopping us (Linux)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _signal(proc: subprocess.Popen, sig: int) -> None:
