@@ -32,9 +32,9 @@ class AgentAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "action", "agent_login", "connection_id", "event_date"]
-    list_filter = ["action"]
-    search_fields = ["agent_login", "connection_id", "body"]
+    list_display = ["received_at", "action", "agent_login", "connection_id", "event_date", "error"]
+    list_filter = [("error", admin.EmptyFieldListFilter), "action"]
+    search_fields = ["agent_login", "connection_id", "body", "error"]
     readonly_fields = [f.name for f in WebhookEvent._meta.fields]
 
 

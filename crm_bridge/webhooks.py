@@ -47,6 +47,7 @@ def thulium_webhook(request: HttpRequest) -> JsonResponse:
             data = parse_body(raw, content_type)
         event = build_event(data)
     except Malformed as exc:
+        _keep_rejected(raw, content_type, str(exc))
         return JsonResponse({"error": str(exc)}, status=400)
     event.body, event.content_type = raw, content_type[:100]
     try:
@@ -62,6 +63,15 @@ def thulium_webhook(request: HttpRequest) -> JsonResponse:
         webhook_received.send(sender=WebhookEvent, event=event)
     known = event.action in AGENT_ACTIONS or webhook_received.has_listeners(WebhookEvent)
     return JsonResponse({"status": "ok" if known else "ignored", "id": event.pk})
+
+
+def _keep_rejected(raw: str, content_type: str, reason: str) -> None:
+    """A refused delivery is stored too (Django admin → Webhook events, filter "refused")."""
+    key = hashlib.sha256(f"refused:{raw}".encode()).hexdigest()
+    WebhookEvent.objects.get_or_create(
+        dedup_key=key,
+        defaults={"body": raw, "content_type": content_type[:100], "error": reason[:300]},
+    )
 
 
 def _authorised(request: HttpRequest) -> bool:

@@ -263,6 +263,9 @@ def test_malformed_bodies_get_a_400_that_says_why(client, body, content_type, wh
     assert response.status_code == 400
     assert why in response.json()["error"]
     assert not Agent.objects.exists()
+    kept = WebhookEvent.objects.get()  # refused, but not lost
+    assert (kept.body, kept.action) == (body, "")
+    assert why in kept.error
 
 
 @pytest.mark.django_db

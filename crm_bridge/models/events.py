@@ -5,7 +5,8 @@ from django.db import models
 
 
 class WebhookEvent(models.Model):
-    """Every webhook delivery, stored with its raw body before it is answered."""
+    """Every authenticated webhook delivery, stored with its raw body before it is answered;
+    a malformed one too, with the reason it was refused in `error` and no action."""
 
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=64, db_index=True)
@@ -17,6 +18,8 @@ class WebhookEvent(models.Model):
     connection_id = models.CharField(max_length=64, blank=True, db_index=True)
     dedup_key = models.CharField(max_length=64, unique=True)
     duplicates = models.PositiveIntegerField(default=0)
+    # Why a delivery was refused (answered 400); kept so that nothing sent is lost.
+    error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
