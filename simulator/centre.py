@@ -154,6 +154,7 @@ class Centre:
         self._seq = itertools.count()
         self._conn_seq = itertools.count(100)
         self.running = True  # spontaneous traffic on/off
+        self.outage_until = 0.0  # monotonic time until which every API call answers 503
         self.stopped = False
         self.agents = []  # includes the "Automat" pseudo agent at index 0
         self.by_login = {}

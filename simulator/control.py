@@ -1,5 +1,7 @@
 """Control endpoints under /_sim/ (no auth): for tests and benchmarks."""
 
+import time
+
 from . import calls
 from .server import ApiError, route
 
@@ -53,6 +55,17 @@ def webhook(c, req):
         if k in req.params:
             c.webhook[k] = str(req.params[k] or "")
     return 200, {"url": c.webhook["url"], "user": c.webhook["user"]}
+
+
+@route("POST", r"_sim/outage", auth=False)
+def outage(c, req):
+    """Every API call answers 503 (with Thulium's error body) for the next `seconds`."""
+    try:
+        seconds = float(req.get("seconds") or 0)
+    except ValueError:
+        raise ApiError(400, "seconds must be a number.", "seconds musi być liczbą.") from None
+    c.outage_until = time.monotonic() + max(0.0, seconds)
+    return 200, {"seconds": seconds}
 
 
 @route("POST", r"_sim/traffic", auth=False)

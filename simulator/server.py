@@ -6,6 +6,7 @@ import json
 import logging
 import random
 import re
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -183,6 +184,13 @@ def make_handler(centre, api_user, api_password):
                             "Authorization failed: wrong user or password.",
                             "Autoryzacja nie powiodła się: błędny użytkownik lub hasło.",
                         )
+                if is_api and time.monotonic() < centre.outage_until:
+                    raise ApiError(
+                        503,
+                        "Service temporarily unavailable, try again later.",
+                        "Usługa chwilowo niedostępna, spróbuj ponownie później.",
+                        E_INTERNAL,
+                    )
                 if found is None:
                     if path_known:
                         raise ApiError(

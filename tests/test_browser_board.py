@@ -130,3 +130,16 @@ def test_sorting_by_status_is_kept_in_the_url(page, login, stack):
     assert [order.index(s) for s in statuses] == sorted(order.index(s) for s in statuses)
     page.reload()
     expect(page.locator("[data-sort=status]")).to_have_class(re.compile("active"))
+
+
+def test_the_board_says_plainly_when_thulium_stops_answering(page, login, stack):
+    _board(page, login, stack)
+    banner = page.locator("#health-banner")
+    expect(banner).to_be_hidden()
+    stack.sim.control("outage", {"seconds": 4})
+    expect(banner).to_be_visible(timeout=5_000)
+    expect(banner).to_contain_text("Thulium data is stale since")
+    expect(banner).to_contain_text("Service temporarily unavailable")
+    expect(banner).to_contain_text(re.compile(r"request_id [0-9a-f]{8,}"))
+    expect(page.locator("tr.agent").first).to_be_visible()  # the board keeps working
+    expect(banner).to_be_hidden(timeout=10_000)  # Thulium is back: the next poll clears it

@@ -151,3 +151,16 @@ def test_a_silent_server_is_a_timeout(settings):
         assert error.value.transient
     finally:
         server.close()
+
+
+def test_a_thulium_outage_is_a_transient_error_with_its_request_id(simulator):
+    simulator.control("outage", {"seconds": 30})
+    try:
+        with pytest.raises(ThuliumAPIError) as error:
+            client.get_agent_statuses()
+    finally:
+        simulator.control("outage", {"seconds": 0})
+    assert error.value.status == 503
+    assert error.value.transient
+    assert error.value.request_id and "unavailable" in error.value.message
+    assert client.get_agent_statuses()  # and back
