@@ -87,18 +87,24 @@ def enter_queue(c, call, rng):
     dispatch(c, q, rng)
 
 
+def agent_event(c, action, call, a, **extra):
+    """An inbound call's event at an agent: the fields the document lists for all of them."""
+    c.emit(
+        action,
+        connection_id=call.connection_id,
+        queue_id=call.queue["queue_id"],
+        agent_login=a.login,
+        source_number=call.source_number,
+        destination_number=a.number,
+        **extra,
+    )
+
+
 def abandon(c, call):
     q = call.queue
     if call.state == "ringing" and call.agent is not None:
         a = call.agent
-        c.emit(
-            "AGENT_NOT_ANSWERED",
-            connection_id=call.connection_id,
-            queue_id=q["queue_id"],
-            agent_login=a.login,
-            source_number=call.source_number,
-            destination_number=a.number,
-        )
+        agent_event(c, "AGENT_NOT_ANSWERED", call, a)
         call.agent = None
         release(c, a)
     elif call.state != "waiting":
@@ -140,28 +146,13 @@ def ring(c, call, a, rng):
     call.tried.add(a.login)
     call.leg += 1
     c.set_activity(a, "RINGING", call)
-    q = call.queue
-    c.emit(
-        "AGENT_RINGING",
-        connection_id=call.connection_id,
-        queue_id=q["queue_id"],
-        agent_login=a.login,
-        source_number=call.source_number,
-        destination_number=a.number,
-    )
+    agent_event(c, "AGENT_RINGING", call, a)
     c.schedule(rng.uniform(2, 12), ring_outcome, c, call, call.leg, rng)
 
 
 def not_answered(c, call):
     a, q = call.agent, call.queue
-    c.emit(
-        "AGENT_NOT_ANSWERED",
-        connection_id=call.connection_id,
-        queue_id=q["queue_id"],
-        agent_login=a.login,
-        source_number=call.source_number,
-        destination_number=a.number,
-    )
+    agent_event(c, "AGENT_NOT_ANSWERED", call, a)
     call.agent, call.state = None, "waiting"
     q["waiting"].insert(0, call)
     release(c, a)
@@ -181,15 +172,7 @@ def connect(c, call, rng):
     a, q = call.agent, call.queue
     call.state, call.t_answer = "connected", c.t
     c.set_activity(a, "INBOUND_CALL", call)
-    c.emit(
-        "AGENT_CONNECTED",
-        customer_id=call.customer_id,
-        connection_id=call.connection_id,
-        queue_id=q["queue_id"],
-        agent_login=a.login,
-        source_number=call.source_number,
-        destination_number=a.number,
-    )
+    agent_event(c, "AGENT_CONNECTED", call, a, customer_id=call.customer_id)
     if not getattr(call, "exited", False):
         call.exited = True
         c.emit("EXIT_QUEUE", connection_id=call.connection_id, queue_id=q["queue_id"])
@@ -229,14 +212,12 @@ def complete_inbound(c, call, leg, reason, rng, final=True):
     a, q = call.agent, call.queue
     folder = ascii_fold(q["name"]).upper().replace(" ", "-")
     filename = recording_name(c, folder, call.connection_id)
-    c.emit(
+    agent_event(
+        c,
         "AGENT_COMPLETED",
-        connection_id=call.connection_id,
-        queue_id=q["queue_id"],
+        call,
+        a,
         customer_id=call.customer_id,
-        agent_login=a.login,
-        source_number=call.source_number,
-        destination_number=a.number,
         duration=int(round(c.t - call.t_ring)),
         billsec=int(round(c.t - call.t_answer)),
         filename=filename,
