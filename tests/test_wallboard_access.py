@@ -67,8 +67,21 @@ def test_only_staff_manage_wallboards(client, board):
     client.force_login(user)
     assert client.get("/wallboards/").status_code == 403
     assert client.post(f"/wallboards/{board.pk}/revoke/").status_code == 403
+    assert client.post(f"/wallboards/{board.pk}/new-link/").status_code == 403
+    old_token = board.token
     board.refresh_from_db()
-    assert board.active
+    assert board.active and board.token == old_token
+
+
+def test_a_new_link_retires_the_old_one(admin_client, board):
+    old = board.get_absolute_url()
+    response = admin_client.post(f"/wallboards/{board.pk}/new-link/", follow=True)
+    assert "has a new link" in response.content.decode()
+    board.refresh_from_db()
+    assert board.get_absolute_url() != old
+    assert admin_client.get(old).status_code == 404
+    assert admin_client.get(board.get_absolute_url()).status_code == 200
+    assert board.get_absolute_url() in response.content.decode()
 
 
 def test_an_admin_creates_edits_and_revokes_a_wallboard(admin_client):

@@ -95,6 +95,11 @@ class Wallboard(models.Model):
     def shows_campaigns(self) -> bool:
         return self.kind in (self.Kind.CAMPAIGNS, self.Kind.ALL)
 
+    def new_link(self) -> None:
+        """A fresh secret: the old link stops working at once (a leaked link, a moved TV)."""
+        self.token = new_token()
+        self.save(update_fields=["token", "updated_at"])
+
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at", "updated_at"])

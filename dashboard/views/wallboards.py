@@ -169,6 +169,18 @@ def wallboard_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+def wallboard_new_link(request: HttpRequest, pk: int) -> HttpResponse:
+    board = get_object_or_404(Wallboard, pk=pk, revoked_at__isnull=True)
+    tell_wallboard(board, "wallboard.closed")  # screens on the old link go blank
+    board.new_link()
+    messages.success(
+        request, f"Wallboard “{board.name}” has a new link; the old one no longer works."
+    )
+    return redirect("wallboards")
+
+
+@staff_required
+@require_POST
 def wallboard_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     board = get_object_or_404(Wallboard, pk=pk, revoked_at__isnull=True)
     board.revoke()
