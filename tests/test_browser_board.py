@@ -143,3 +143,42 @@ def test_the_board_says_plainly_when_thulium_stops_answering(page, login, stack)
     expect(banner).to_contain_text(re.compile(r"request_id [0-9a-f]{8,}"))
     expect(page.locator("tr.agent").first).to_be_visible()  # the board keeps working
     expect(banner).to_be_hidden(timeout=10_000)  # Thulium is back: the next poll clears it
+
+
+@pytest.mark.parametrize("code", [1011, 1001])  # the ws extension retries 1011; 1001 is ours
+def test_a_lost_live_connection_is_said_and_recovered_with_what_was_missed(
+    page, login, stack, code
+):
+    cut, sockets = {"on": False}, []
+
+    def route(ws):
+        sockets.append(ws)
+        if cut["on"]:
+            ws.close(code=code, reason="cut by the test")
+        else:
+            ws.connect_to_server()
+
+    page.route_web_socket(re.compile(r"/ws/live/"), route)
+    _board(page, login, stack)
+    target = _a_free_agent(stack)
+    row = page.locator(f"#agent-{target}")
+    banner = page.locator("[data-live-banner]")
+    expect(banner).to_be_hidden()
+
+    cut["on"] = True
+    sockets[-1].close(code=code, reason="cut by the test")  # as if the server went away
+    expect(banner).to_be_visible(timeout=5_000)
+    expect(banner).to_contain_text(re.compile(r"Live connection lost at \d\d:\d\d:\d\d"))
+    stack.sim.control("event", {"action": "AGENT_STATUS_CHANGED", "agent_login": target,
+                                "pause_id": 4})  # fmt: skip
+    page.wait_for_timeout(1_500)
+    expect(row).to_have_attribute("data-status", "FREE")  # missed while cut
+    tries = len(sockets)
+    page.wait_for_timeout(2_500)
+    assert len(sockets) > tries, "the board keeps reconnecting by itself"
+
+    cut["on"] = False
+    expect(banner).to_be_hidden(timeout=15_000)
+    expect(row).to_have_attribute("data-status", "PAUSED")  # the fresh snapshot carried it
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
+    stack.sim.control("event", {"action": "AGENT_STATUS_CHANGED", "agent_login": target})
