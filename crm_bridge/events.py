@@ -64,31 +64,46 @@ def _same_call(agent: Agent, data: dict) -> bool:
     )
 
 
-def _target_state(agent: Agent, action: str, data: dict):
-    """(status, pause_id, call) the event leads to, or None when it should not move the agent."""
-    if action == "AGENT_LOGGED_IN":
-        return AgentStatus.FREE, None, None
-    if action == "AGENT_LOGGED_OUT":
-        return AgentStatus.OFF, None, None
+# The status each agent event leads to. Ending a call (the last three) only applies to the
+# call the agent is on; see _target_state.
+STATUS_AFTER = {
+    "AGENT_LOGGED_IN": AgentStatus.FREE,
+    "AGENT_LOGGED_OUT": AgentStatus.OFF,
+    "AGENT_RINGING": AgentStatus.RINGING,
+    "AGENT_CONNECTED": AgentStatus.INBOUND_CALL,
+    "OUTBOUND_CUSTOMER_CONNECTED": AgentStatus.OUTBOUND_CALL,
+    "PREDICTIVE_AGENT_ANSWER": AgentStatus.OUTBOUND_CALL,
+    "PREVIEW_RECORD": AgentStatus.OUTBOUND_PREVIEW,
+    "AGENT_NOT_ANSWERED": AgentStatus.FREE,
+    "AGENT_COMPLETED": AgentStatus.FREE,
+    "OUTBOUND_COMPLETED": AgentStatus.FREE,
+}
+CALL_STARTS = {"AGENT_RINGING", "AGENT_CONNECTED"}
+OUTBOUND_CALL_STARTS = {"OUTBOUND_CUSTOMER_CONNECTED", "PREDICTIVE_AGENT_ANSWER", "PREVIEW_RECORD"}
+
+
+def status_after(action: str, data: dict) -> tuple[str, int | None] | None:
+    """(status, pause_id) an agent event leads to, whatever state the agent was in."""
     if action == "AGENT_STATUS_CHANGED":
         pause_id = to_int(data.get("pause_id"))
-        if pause_id is None:
-            return AgentStatus.FREE, None, None
-        return AgentStatus.PAUSED, pause_id, None
-    if action == "AGENT_RINGING":
-        return AgentStatus.RINGING, None, _call_of(data)
-    if action == "AGENT_CONNECTED":
-        return AgentStatus.INBOUND_CALL, None, _call_of(data)
-    if action == "AGENT_NOT_ANSWERED":
-        if agent.status == AgentStatus.RINGING and _same_call(agent, data):
-            return AgentStatus.FREE, None, None
+        return (AgentStatus.FREE, None) if pause_id is None else (AgentStatus.PAUSED, pause_id)
+    status = STATUS_AFTER.get(action)
+    return None if status is None else (status, None)
+
+
+def _target_state(agent: Agent, action: str, data: dict):
+    """(status, pause_id, call) the event leads to, or None when it should not move the agent."""
+    after = status_after(action, data)
+    if after is None:
         return None
-    if action in ("AGENT_COMPLETED", "OUTBOUND_COMPLETED"):
-        if agent.on_call and _same_call(agent, data):
-            return AgentStatus.FREE, None, None
+    status, pause_id = after
+    if action == "AGENT_NOT_ANSWERED" and agent.status != AgentStatus.RINGING:
         return None
-    if action in ("OUTBOUND_CUSTOMER_CONNECTED", "PREDICTIVE_AGENT_ANSWER"):
-        return AgentStatus.OUTBOUND_CALL, None, _call_of(data, campaign=True)
-    if action == "PREVIEW_RECORD":
-        return AgentStatus.OUTBOUND_PREVIEW, None, _call_of(data, campaign=True)
-    return None
+    if action in ("AGENT_NOT_ANSWERED", "AGENT_COMPLETED", "OUTBOUND_COMPLETED"):
+        if not (agent.on_call and _same_call(agent, data)):
+            return None
+    if action in CALL_STARTS:
+        return status, pause_id, _call_of(data)
+    if action in OUTBOUND_CALL_STARTS:
+        return status, pause_id, _call_of(data, campaign=True)
+    return status, pause_id, None
