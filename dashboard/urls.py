@@ -10,6 +10,7 @@ urlpatterns = [
     path("wallboards/<int:pk>/edit/", wallboards.wallboard_edit, name="wallboard-edit"),
     path("wallboards/<int:pk>/revoke/", wallboards.wallboard_revoke, name="wallboard-revoke"),
     path("wallboards/<int:pk>/new-link/", wallboards.wallboard_new_link, name="wallboard-new-link"),
+    path("agents/<str:login>/today/", agents.agent_today, name="agent-today"),
     path("agents/<str:login>/<str:action>/form/", agents.action_form, name="agent-action-form"),
     path("agents/<str:login>/<str:action>/", agents.agent_action, name="agent-action"),
     path("campaigns/", campaigns.campaign_list, name="campaigns"),

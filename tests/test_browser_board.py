@@ -182,3 +182,20 @@ def test_a_lost_live_connection_is_said_and_recovered_with_what_was_missed(
     expect(row).to_have_attribute("data-status", "PAUSED")  # the fresh snapshot carried it
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
     stack.sim.control("event", {"action": "AGENT_STATUS_CHANGED", "agent_login": target})
+
+
+def test_clicking_an_agent_shows_their_day(page, login, stack):
+    _board(page, login, stack)
+    target = _a_free_agent(stack)
+    stack.sim.control("event", {"action": "AGENT_STATUS_CHANGED", "agent_login": target,
+                                "pause_id": 2})  # fmt: skip
+    row = page.locator(f"#agent-{target}")
+    expect(row).to_have_attribute("data-status", "PAUSED", timeout=5_000)
+    row.locator("td.who").click()
+    dialog = page.locator("#action-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Time by status")
+    expect(dialog.locator("ol.timeline")).to_contain_text("Paused: administracyjna")
+    dialog.locator("[data-close-dialog]").click()
+    expect(dialog).to_be_hidden()
+    stack.sim.control("event", {"action": "AGENT_STATUS_CHANGED", "agent_login": target})

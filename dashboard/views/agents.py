@@ -10,6 +10,7 @@ from crm_bridge import client, sync
 from crm_bridge.client import ThuliumError
 from crm_bridge.models import ActionLog, Agent
 
+from ..agent_day import agent_day
 from ..board import SORT_COLUMNS, board_context, matches, sort_agents
 from ..forms import CallForm, PauseForm
 
@@ -33,6 +34,13 @@ def board(request: HttpRequest) -> HttpResponse:
     context["chosen"] = chosen
     context["sort_columns"] = SORT_COLUMNS
     return render(request, "dashboard/board.html", context)
+
+
+@login_required
+def agent_today(request: HttpRequest, login: str) -> HttpResponse:
+    """An agent's day so far: time per status, calls, timeline, supervisors' actions."""
+    agent = get_object_or_404(Agent, login=login)
+    return render(request, "dashboard/board.html#agent-day", agent_day(agent))
 
 
 @login_required

@@ -136,6 +136,15 @@
 
   // --- Row actions (one delegated handler; rows carry only data-action) ---------------------
   document.addEventListener("click", function (e) {
+    var who = e.target.closest("tr.agent td.who");
+    if (who && window.htmx) {  // the agent's day so far
+      var template = who.closest("[data-action-url]").dataset.actionUrl;
+      var login = encodeURIComponent(who.parentElement.dataset.login);
+      var url = template.replace("__login__", login).replace("__action__/", "today/");
+      htmx.ajax("GET", url, { source: who, target: "#action-dialog-body" });
+    }
+  });
+  document.addEventListener("click", function (e) {
     var button = e.target.closest("tr.agent [data-action]");
     if (!button || !window.htmx) return;
     var row = button.closest("tr.agent");
