@@ -150,7 +150,7 @@ def web_and_worker(procs: Processes, env: dict, port: int, schedule: Path, **kw)
     worker_env = {**env, "PYTHONWARNINGS": "ignore::UserWarning:celery.platforms"}  # as root
     procs.spawn(
         "celery",
-        [PY, "-m", "celery", "-A", "config", "worker", "--beat", "--loglevel", loglevel,
+        [PY, "-m", "celery", "-A", "config", "--quiet", "worker", "--beat", "--loglevel", loglevel,
          "--concurrency", str(concurrency), "--schedule", str(schedule)],
         worker_env,
         **kw,
