@@ -21,7 +21,12 @@ STALE_AFTER = timedelta(seconds=30)
 # A webhook that moved an agent moments ago beats a poll answer that is older than it; after
 # this long the poll wins, so a lost webhook can't leave an agent wrong for good.
 WEBHOOK_PRECEDENCE = timedelta(seconds=10)
-KNOWN_STATUSES = frozenset(AgentStatus.values)  # a status this code does not know counts as CALL
+KNOWN_STATUSES = frozenset(AgentStatus.values)
+
+
+def _known(status: str) -> str:
+    """A status this code does not know (a newer Thulium's) counts as being on a call."""
+    return status if status in KNOWN_STATUSES else AgentStatus.CALL
 
 
 def _webhook_is_newer(agent: Agent, info, fresh) -> bool:
@@ -47,7 +52,7 @@ def poll_statuses() -> list[str]:
             created.append(agent)
         elif _webhook_is_newer(agent, info, fresh):
             continue
-        status = info.status if info.status in KNOWN_STATUSES else AgentStatus.CALL
+        status = _known(info.status)
         if agent.apply_status(status, info.pause_id, info.last_change) and agent.pk:
             changed.append(agent)
     for login, agent in agents.items():
@@ -191,7 +196,7 @@ def refresh_agent(login: str) -> bool:
         return False
     with transaction.atomic():
         agent, _ = Agent.objects.select_for_update().get_or_create(login=login)
-        status = info.status if info.status in KNOWN_STATUSES else AgentStatus.CALL
+        status = _known(info.status)
         if not agent.apply_status(status, info.pause_id, info.last_change):
             return False
         agent.save()

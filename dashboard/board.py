@@ -47,18 +47,18 @@ def _names() -> tuple[dict, dict]:
     return pause_names, group_names
 
 
-def board_context(rows: bool = True) -> dict:
+def board_context() -> dict:
     pause_names, group_names = _names()
-    context = {"health": data_health(), "counts": status_counts()}
-    if rows:
-        agents = list(Agent.objects.filter(active=True))
-        context["agents"] = _decorate(agents, pause_names, group_names)
-        context["queue_stats"] = queue_stats()
-        context["window_minutes"] = settings.QUEUE_WINDOW_MINUTES
-    context["groups"] = sorted(group_names.items(), key=lambda item: item[1])
-    context["statuses"] = [(s.value, s.label) for s in STATUS_ORDER]
-    context["pause_reasons"] = list(PauseReason.objects.all())
-    return context
+    agents = list(Agent.objects.filter(active=True))
+    return {
+        "health": data_health(),
+        "counts": status_counts(),
+        "agents": _decorate(agents, pause_names, group_names),
+        "queue_stats": queue_stats(),
+        "window_minutes": settings.QUEUE_WINDOW_MINUTES,
+        "groups": sorted(group_names.items(), key=lambda item: item[1]),
+        "statuses": [(s.value, s.label) for s in STATUS_ORDER],
+    }
 
 
 def rows_context(logins: list[str]) -> dict:

@@ -7,6 +7,7 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 
 from crm_bridge.signals import agents_changed, campaigns_changed, poll_health_changed
+from crm_bridge.sync import data_health
 
 from .board import board_context, rows_context
 from .campaign_board import campaigns_context, campaigns_with, visible
@@ -75,7 +76,8 @@ def _push_agents(sender, logins, **kwargs):
 
 @receiver(poll_health_changed)
 def _push_health(sender, name, **kwargs):
-    broadcast(BOARD_GROUP, render_to_string(f"{BOARD}#health-banner", board_context(rows=False)))
+    health = {"health": data_health()}  # the banner needs nothing else
+    broadcast(BOARD_GROUP, render_to_string(f"{BOARD}#health-banner", health))
 
 
 # --- Campaigns (/ws/campaigns/) -------------------------------------------------------------
