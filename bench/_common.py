@@ -9,7 +9,9 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +43,16 @@ class Children(processes.Processes):
         options += ["--api-user", API_USER, "--api-password", API_PASSWORD]
         options += ["--log-level", "WARNING", *extra]
         return processes.simulator(self, None, *options, stdout=subprocess.DEVNULL)
+
+
+@contextmanager
+def product_in_this_process(prefix: str):
+    """The simulator (1,000 agents) and Valkey as subprocesses, and Django set up in this
+    process on a fresh SQLite file; yields the simulator's base URL."""
+    with Children() as kids, tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        sim = kids.simulator()
+        setup_django(django_env(Path(tmp), kids.valkey(), sim))
+        yield sim
 
 
 def django_env(folder: Path, redis_url: str, sim_base: str) -> dict:

@@ -14,12 +14,11 @@ import argparse
 import gzip
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import AGENTS, Children, django_env, setup_django, summary, write_result  # noqa: E402
+from _common import AGENTS, product_in_this_process, summary, write_result  # noqa: E402
 
 MAX_SECONDS = 240
 
@@ -46,9 +45,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     started = time.monotonic()
-    with Children() as kids, tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
-        sim = kids.simulator()
-        setup_django(django_env(Path(tmp), kids.valkey(), sim))
+    with product_in_this_process("bench-render-"):
         result = run(args.runs, started)
     result["bench_seconds"] = round(time.monotonic() - started, 1)
     path = write_result("bench_board_render", result)

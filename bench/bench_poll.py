@@ -12,7 +12,6 @@ simulator before the cycle (changes are made outside the timed part).
 import argparse
 import random
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import requests  # noqa: E402
-from _common import AGENTS, Children, django_env, setup_django, summary, write_result  # noqa: E402
+from _common import AGENTS, product_in_this_process, summary, write_result  # noqa: E402
 
 MAX_SECONDS = 300  # the whole measurement stops after this, whatever --runs says
 
@@ -30,9 +29,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     started = time.monotonic()
-    with Children() as kids, tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
-        sim = kids.simulator()
-        setup_django(django_env(Path(tmp), kids.valkey(), sim))
+    with product_in_this_process("bench-poll-") as sim:
         result = run(sim, args.runs, started)
     result["bench_seconds"] = round(time.monotonic() - started, 1)
     path = write_result("bench_poll", result)
