@@ -6,7 +6,18 @@ from django.db import models
 
 class WebhookEvent(models.Model):
     """Every authenticated webhook delivery, stored with its raw body before it is answered;
-    a malformed one too, with the reason it was refused in `error` and no action."""
+    a malformed one too, with the reason it was refused in `error` and no action.
+
+    `state` is where the event is in the pipeline (crm_bridge/pipeline.py): stored as
+    `pending`, then `applied` exactly once by the processor, or `failed` with the error
+    (retried, never dropped); a refused delivery is `refused` and never applied.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+        REFUSED = "refused", "Refused"
 
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=64, db_index=True)
@@ -18,11 +29,17 @@ class WebhookEvent(models.Model):
     connection_id = models.CharField(max_length=64, blank=True, db_index=True)
     dedup_key = models.CharField(max_length=64, unique=True)
     duplicates = models.PositiveIntegerField(default=0)
-    # Why a delivery was refused (answered 400); kept so that nothing sent is lost.
+    # Why a delivery was refused (answered 400), or why applying it failed.
     error = models.CharField(max_length=300, blank=True)
+    state = models.CharField(max_length=8, choices=State, default=State.PENDING)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # What the receiver corrected, e.g. a date from the future clamped to the receive time.
+    note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["state", "id"], name="webhookevent_state_id")]
 
     def __str__(self) -> str:
         return f"{self.action} {self.agent_login or self.connection_id} @ {self.event_date}"
