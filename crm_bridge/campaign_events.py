@@ -1,12 +1,11 @@
 """Outbound results from the webhook feed: today's attempts, contacts, drops, outcome mix and
 talk time per campaign, and which agents are on a call in each campaign right now."""
 
-from django.dispatch import receiver
 from django.utils import timezone
 
 from .models import Campaign, CampaignDay, WebhookEvent
 from .parse import tenant_tz, to_int, to_str
-from .signals import notify_campaigns_changed, webhook_received
+from .signals import notify_campaigns_changed
 
 # Calls that ended without a conversation: counted in the outcome mix under their short name.
 FAILED_OUTCOMES = {
@@ -45,15 +44,10 @@ def outcome_key(action: str) -> str:
     return action.removeprefix("OUTBOUND_")
 
 
-@receiver(webhook_received, dispatch_uid="campaign_events")
-def _on_webhook(sender, event: WebhookEvent, **kwargs):
-    apply_outbound_event(event)
-
-
 def apply_outbound_event(event: WebhookEvent) -> bool:
     """Count one outbound event into its campaign's day; returns whether anything changed.
 
-    Runs inside the transaction that stored the (non-duplicate) event.
+    Runs inside the pipeline's batch transaction (crm_bridge/pipeline.py).
     """
     campaign_id = to_str(event.data.get("id"))
     if event.action not in OUTBOUND_ACTIONS or not campaign_id:

@@ -32,7 +32,7 @@ def to_int(value) -> int | None:
     except (TypeError, ValueError):
         try:
             return int(float(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # "1e400", "inf"
             return None
 
 
@@ -60,7 +60,7 @@ def to_datetime(value) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(text.replace("T", " ").replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tenant_tz())

@@ -1,23 +1,65 @@
 """What crm_bridge tells the rest of the product. Sent after the database commit.
 
 - agents_changed(logins=[...]): these agents' live state or directory data changed.
-- poll_health_changed(name=...): a poll started failing or recovered.
+- poll_health_changed(name=...): a poll started failing or recovered, or the event pipeline
+  fell behind or caught up (the screens' health banner).
 - campaigns_changed(ids=[...]): these campaigns' data, agent lists or today's outcomes changed
   (ids no longer listed by Thulium are included: the screens drop them).
-- webhook_received(event=WebhookEvent): every stored, non-duplicate event, inside the
-  transaction that stored it (for consumers that keep their own state from the feed).
+- queues_changed(pks=[...] or None): these queues' numbers moved (None: every queue, and a
+  queue appeared).
+
+Inside `collected()` (the pipeline's batches) the notify_* helpers gather what changed
+instead, and the caller sends each signal once for the whole batch.
 """
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.dispatch import Signal
 
 agents_changed = Signal()
 poll_health_changed = Signal()
-webhook_received = Signal()
 campaigns_changed = Signal()
+queues_changed = Signal()
+
+
+@dataclass
+class Changes:
+    """What one batch changed: each thing once, however many events moved it."""
+
+    agents: set = field(default_factory=set)
+    campaigns: set = field(default_factory=set)
+    queues: set = field(default_factory=set)
+    all_queues: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.agents or self.campaigns or self.queues or self.all_queues)
+
+
+_collecting = threading.local()
+
+
+@contextmanager
+def collected():
+    """Gather the notify_* calls of this thread into one Changes (yielded) instead of a push
+    each; the caller sends them (`send_changes`) once it has committed."""
+    changes = _collecting.changes = Changes()
+    try:
+        yield changes
+    finally:
+        _collecting.changes = None
+
+
+def _collector() -> Changes | None:
+    return getattr(_collecting, "changes", None)
 
 
 def notify_agents_changed(logins) -> None:
+    if (changes := _collector()) is not None:
+        changes.agents.update(logins)
+        return
     logins = sorted(set(logins))
     if logins:
         transaction.on_commit(lambda: agents_changed.send(sender=None, logins=logins))
@@ -28,6 +70,34 @@ def notify_poll_health(name: str) -> None:
 
 
 def notify_campaigns_changed(ids) -> None:
+    if (changes := _collector()) is not None:
+        changes.campaigns.update(ids)
+        return
     ids = sorted(set(ids))
     if ids:
         transaction.on_commit(lambda: campaigns_changed.send(sender=None, ids=ids))
+
+
+def notify_queues_changed(pks: list[int] | None) -> None:
+    """pks None: every queue (a new one appeared, so whole panels are rendered)."""
+    if (changes := _collector()) is not None:
+        if pks is None:
+            changes.all_queues = True
+        else:
+            changes.queues.update(pks)
+        return
+    transaction.on_commit(lambda: queues_changed.send(sender=None, pks=pks))
+
+
+def send_changes(changes: Changes) -> list[Exception]:
+    """Send one signal per kind of change; a failing receiver (Redis down) stops no other.
+    Returns the receivers' errors."""
+    sent = []
+    if changes.agents:
+        sent += agents_changed.send_robust(sender=None, logins=sorted(changes.agents))
+    if changes.all_queues or changes.queues:
+        pks = None if changes.all_queues else sorted(changes.queues)
+        sent += queues_changed.send_robust(sender=None, pks=pks)
+    if changes.campaigns:
+        sent += campaigns_changed.send_robust(sender=None, ids=sorted(changes.campaigns))
+    return [result for _, result in sent if isinstance(result, Exception)]

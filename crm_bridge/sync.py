@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from . import client
 from .client import ThuliumError
-from .models import Agent, AgentGroup, PollState
+from .models import Agent, AgentGroup, PollState, WebhookEvent
 from .models.agents import LIVE_FIELDS, AgentStatus
 from .signals import notify_agents_changed, notify_poll_health
 
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 STATUSES = "agent-statuses"
 DIRECTORY = "agent-directory"
 STALE_AFTER = timedelta(seconds=30)
+LAG_SHOWN = 5  # seconds: webhook events waiting longer than this are shown as late
 # A webhook that moved an agent moments ago beats a poll answer that is older than it; after
 # this long the poll wins, so a lost webhook can't leave an agent wrong for good.
 WEBHOOK_PRECEDENCE = timedelta(seconds=10)
@@ -166,24 +167,35 @@ def watch_health() -> bool:
 
     Returns whether the data is stale now.
     """
-    stale = data_health()["stale"]
-    if cache.get("health:stale") != stale:
-        cache.set("health:stale", stale, timeout=None)
+    health = data_health()
+    stale, late = health["stale"], health["lag"] is not None
+    if cache.get("health:stale") != [stale, late]:
+        cache.set("health:stale", [stale, late], timeout=None)
         notify_poll_health(STATUSES)
     return stale
 
 
 def data_health() -> dict:
-    """What the screens say about freshness: {"stale": bool, "since": dt, "error", "request_id"}."""
+    """What the screens say about freshness: {"stale": bool, "since": dt, "error",
+    "request_id", "lag": seconds the webhook events are late, or None when they are not}."""
+    lag = WebhookEvent.ingest_lag()
+    lag = round(lag) if lag > LAG_SHOWN else None
     state = PollState.objects.filter(name=STATUSES).first()
     if state is None:
-        return {"stale": True, "since": None, "error": "No data from Thulium yet", "request_id": ""}
+        return {
+            "stale": True,
+            "since": None,
+            "error": "No data from Thulium yet",
+            "request_id": "",
+            "lag": lag,
+        }
     too_old = state.last_ok is None or timezone.now() - state.last_ok > STALE_AFTER
     return {
         "stale": state.failing or too_old,
         "since": state.last_ok,
         "error": state.last_error,
         "request_id": state.last_request_id,
+        "lag": lag,
     }
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import webhooks
+from . import receiver
 
 urlpatterns = [
-    path("webhooks/thulium/", webhooks.thulium_webhook, name="thulium-webhook"),
+    path("webhooks/thulium/", receiver.thulium_webhook, name="thulium-webhook"),
 ]

@@ -2,9 +2,9 @@
 
 Each change is rendered once for the board and once per wallboard that shows it, then fanned
 out over the channel layer; the SQL per push is fixed (queue_stats + agents + wallboards).
-Changes are coalesced: the first one starts a QUEUE_PUSH_DELAY_MS (250 ms) timer and
-everything that changes before it fires goes out in one push, so a burst of webhooks costs
-a few pushes a second, not one each, and the webhook's acknowledgement does not wait for it.
+Queue numbers moved by webhooks are pushed once per pipeline batch (crm_bridge/pipeline.py).
+Agent changes from the polls are coalesced: the first one starts a QUEUE_PUSH_DELAY_MS
+(250 ms) timer and everything that changes before it fires goes out in one push.
 """
 
 import logging
@@ -23,13 +23,13 @@ from crm_bridge.signals import (
     agents_changed,
     campaigns_changed,
     poll_health_changed,
-    webhook_received,
+    queues_changed,
 )
 
 from . import wallboards
 from .live import BOARD_GROUP, broadcast
 from .models import Wallboard
-from .queues import queue_stats, track
+from .queues import queue_stats
 
 PANEL = "dashboard/queues.html"
 log = logging.getLogger(__name__)
@@ -133,13 +133,9 @@ def tell_wallboard(wallboard: Wallboard, message: str) -> None:
     )
 
 
-@receiver(webhook_received)
-def _track(sender, event, **kwargs):
-    queue = track(event)
-    if queue is None:
-        return
-    pks = None if getattr(queue, "just_learned", False) else [queue.pk]
-    transaction.on_commit(lambda: schedule_push(pks))
+@receiver(queues_changed)
+def _queues_changed(sender, pks, **kwargs):
+    push_queues(pks)  # the pipeline sends this once per batch: no need to wait and coalesce
 
 
 @receiver(agents_changed)

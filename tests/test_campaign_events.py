@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from crm_bridge.models import Campaign, CampaignDay
 from crm_bridge.parse import format_local, tenant_tz
+from crm_bridge.pipeline import process_pending
 from tests.conftest import HOOK_PASSWORD, HOOK_USER, basic_auth
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,7 @@ def _post(client, action, **fields):
         "/webhooks/thulium/", data, HTTP_AUTHORIZATION=basic_auth(HOOK_USER, HOOK_PASSWORD)
     )
     assert response.status_code == 200, response.content
+    process_pending()
     return response
 
 

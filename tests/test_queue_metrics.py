@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
+from crm_bridge.pipeline import process_pending
 from dashboard.models import Queue, QueueCall
 from dashboard.queues import queue_stats
 
@@ -32,6 +33,7 @@ def post(client, action: str, **fields):
         HTTP_AUTHORIZATION="Basic " + base64.b64encode(auth.encode()).decode(),
     )
     assert response.status_code == 200, response.content
+    process_pending()
     return response.json()
 
 

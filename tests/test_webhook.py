@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from crm_bridge.models import Agent, WebhookEvent
+from crm_bridge.pipeline import process_pending
 from crm_bridge.signals import agents_changed
 from tests._env import HOOK_PASSWORD, HOOK_USER
 from tests.conftest import basic_auth
@@ -77,12 +78,16 @@ EXPECTED_STATUS = {
 
 
 def post_form(client, data):
-    """As Thulium sends them: application/x-www-form-urlencoded."""
-    return client.post(URL, urlencode(data), content_type=FORM, **AUTH)
+    """As Thulium sends them: application/x-www-form-urlencoded; then the processor runs."""
+    response = client.post(URL, urlencode(data), content_type=FORM, **AUTH)
+    process_pending()
+    return response
 
 
 def post_json(client, data):
-    return client.post(URL, json.dumps(data), content_type="application/json", **AUTH)
+    response = client.post(URL, json.dumps(data), content_type="application/json", **AUTH)
+    process_pending()
+    return response
 
 
 @pytest.fixture
@@ -272,6 +277,7 @@ def test_malformed_bodies_get_a_400_that_says_why(client, body, content_type, wh
 def test_multipart_form_posts_are_read_too(client):
     response = client.post(URL, {"action": "AGENT_LOGGED_IN", "agent_login": "jkowalski"}, **AUTH)
     assert response.status_code == 200
+    process_pending()
     assert Agent.objects.get(login="jkowalski").status == "FREE"
 
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class WebhookEvent(models.Model):
@@ -43,6 +44,17 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.agent_login or self.connection_id} @ {self.event_date}"
+
+    @classmethod
+    def ingest_lag(cls) -> float:
+        """Seconds the oldest event waiting for its first apply has waited (0: none waits)."""
+        oldest = (
+            cls.objects.filter(state=cls.State.PENDING, attempts=0)
+            .order_by("id")
+            .values_list("received_at", flat=True)
+            .first()
+        )
+        return 0.0 if oldest is None else max(0.0, (timezone.now() - oldest).total_seconds())
 
 
 class PollState(models.Model):

@@ -1,0 +1,159 @@
+"""The event pipeline: where a Thulium webhook goes, in one place.
+
+    Thulium ──POST /webhooks/thulium/──> 1. RECEIVE  crm_bridge/receiver.py (+ intake.py)
+                                            auth, size cap, validate into a bounded event,
+                                            INSERT (state "pending") in one short
+                                            transaction, answer 200/400/401/413.
+                                            Nothing else: no fold, no render, no Redis.
+                                                   │  WebhookEvent table (the store)
+                                                   ▼
+    manage.py process_events ────────────> 2. APPLY  process_pending() below
+                                            takes pending events in id order, in batches;
+                                            folds each batch into agents, queue calls and
+                                            campaign days (FOLDS) and marks the events
+                                            "applied" in the same transaction: exactly once,
+                                            resumable after any crash. An event whose fold
+                                            fails is kept "failed" with its error and
+                                            retried (RETRY_EVERY), while the rest go on.
+                                                   │  one Changes per batch
+                                                   ▼
+                                         3. PUSH   crm_bridge.signals.send_changes()
+                                            one signal per kind of change per batch:
+                                            dashboard/live.py and live_queues.py render each
+                                            changed row, tile and campaign once and fan it
+                                            out over Channels. Redis down: logged, skipped;
+                                            boards take a fresh snapshot on reconnect.
+
+    4. RECONCILE: the agents_statuses poll (crm_bridge/sync.py) is the authority on status;
+       the board shows the ingest lag (WebhookEvent.ingest_lag) when events wait too long.
+
+The processor is its own process (`manage.py process_events`, started by `make run`): one
+consumer keeps the order, it needs neither the broker nor Redis to apply, and it wakes
+every IDLE_SECONDS when idle (one indexed query).
+"""
+
+import logging
+import threading
+import time
+
+from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.utils import timezone
+
+from dashboard import queues
+
+from . import campaign_events, events
+from .models import WebhookEvent
+from .signals import Changes, collected, notify_queues_changed, poll_health_changed, send_changes
+from .sync import LAG_SHOWN
+
+log = logging.getLogger(__name__)
+State = WebhookEvent.State
+
+BATCH = 200  # events per transaction: short enough that the receiver never waits long
+IDLE_SECONDS = 0.05
+RETRY_EVERY = 60  # seconds between retries of failed events
+MAX_ATTEMPTS = 5  # then an event stays "failed" until retried by hand (Django admin)
+
+
+def _fold_queue_event(event: WebhookEvent) -> None:
+    queue = queues.track(event)
+    if queue is not None:
+        notify_queues_changed(None if getattr(queue, "just_learned", False) else [queue.pk])
+
+
+# Every fold, in the order each event goes through them: (name, actions it reads, function).
+FOLDS = (
+    ("agents", events.AGENT_ACTIONS | events.OUTBOUND_AGENT_ACTIONS, events.apply_agent_event),
+    ("queues", queues.TRACKED, _fold_queue_event),
+    ("campaigns", campaign_events.OUTBOUND_ACTIONS, campaign_events.apply_outbound_event),
+)
+HANDLED = frozenset().union(*(actions for _, actions, _ in FOLDS))
+
+
+def apply(event: WebhookEvent) -> None:
+    """Fold one event into everything it moves (inside the caller's transaction)."""
+    for _, actions, fold in FOLDS:
+        if event.action in actions:
+            fold(event)
+
+
+def process_pending(limit: int = BATCH) -> int:
+    """Apply the oldest pending events (at most `limit`) in one transaction, then push what
+    they changed. Returns how many were processed."""
+    with collected() as changes:
+        with transaction.atomic():
+            pending = WebhookEvent.objects.filter(state=State.PENDING).order_by("id")
+            if connection.features.has_select_for_update:
+                pending = pending.select_for_update()  # a second processor waits its turn
+            batch = list(pending[:limit])
+            now = timezone.now()
+            for event in batch:
+                _apply_one(event, now)
+            WebhookEvent.objects.bulk_update(batch, ["state", "applied_at", "attempts", "error"])
+    if changes:
+        push(changes)
+    return len(batch)
+
+
+def _apply_one(event: WebhookEvent, now) -> None:
+    event.attempts += 1
+    try:
+        with transaction.atomic():  # a savepoint: a failing fold undoes only its own event
+            apply(event)
+    except Exception as exc:  # kept with its error and retried; the batch goes on
+        log.exception("Applying webhook event %s (%s) failed", event.pk, event.action)
+        event.state, event.error = State.FAILED, f"{type(exc).__name__}: {exc}"[:300]
+        return
+    event.state, event.applied_at, event.error = State.APPLIED, now, ""
+
+
+def push(changes: Changes) -> None:
+    for error in send_changes(changes):
+        log.warning("Live push failed (%s); open boards catch up when they reconnect", error)
+
+
+def retry_failed() -> int:
+    """Queue failed events again (a fold's bug fixed, the database back)."""
+    return WebhookEvent.objects.filter(state=State.FAILED, attempts__lt=MAX_ATTEMPTS).update(
+        state=State.PENDING
+    )
+
+
+class _LagWatch:
+    """Tells the screens when the events start waiting longer than LAG_SHOWN, how late they
+    are while they do (every few seconds), and when they have caught up."""
+
+    def __init__(self):
+        self.lagging, self.told = False, 0.0
+
+    def check(self) -> None:
+        lagging = WebhookEvent.ingest_lag() > LAG_SHOWN
+        if lagging != self.lagging or (lagging and time.monotonic() - self.told > 5):
+            self.lagging, self.told = lagging, time.monotonic()
+            for _, result in poll_health_changed.send_robust(sender=None, name="pipeline"):
+                if isinstance(result, Exception):
+                    log.warning("Could not push the health banner: %s", result)
+
+
+def run(stop: threading.Event) -> None:
+    """The processor's loop until `stop` is set: apply, push, retry, watch the lag.
+    A database that is down is waited for, never a reason to exit."""
+    lag, last_retry, last_lag = _LagWatch(), time.monotonic(), 0.0
+    while not stop.is_set():
+        try:
+            done = process_pending()
+            now = time.monotonic()
+            if now - last_retry > RETRY_EVERY:
+                last_retry = now
+                if retried := retry_failed():
+                    log.info("Retrying %d failed events", retried)
+            if now - last_lag > 1:
+                last_lag = now
+                lag.check()
+        except DatabaseError:
+            log.exception("Database error in the event processor; retrying in 1 s")
+            close_old_connections()
+            stop.wait(1)
+            continue
+        if done < BATCH:
+            stop.wait(IDLE_SECONDS)

@@ -1,0 +1,289 @@
+"""Receive, the pipeline's first stage: POST /webhooks/thulium/ authenticates, validates
+(crm_bridge/intake.py), stores the event in one short transaction and answers. Nothing else
+happens before the answer: no fold, no render, no Redis. The processor applies it after.
+
+Two doors share every step: `webhook_app`, a plain ASGI app that config/asgi.py puts in front
+of Django (production: no thread or middleware per request; concurrent deliveries are written
+by one writer thread, many to a transaction), and `thulium_webhook`, the same as a Django
+view (Django's test client, and multipart bodies).
+"""
+
+import asyncio
+import base64
+import binascii
+import hmac
+import json
+import logging
+import queue
+import threading
+from collections import Counter
+from concurrent.futures import Future
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, close_old_connections, transaction
+from django.db.models import F
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import intake
+from .models import WebhookEvent
+from .pipeline import HANDLED
+
+log = logging.getLogger(__name__)
+PATHS = ("/webhooks/thulium/", "/webhooks/thulium")
+State = WebhookEvent.State
+UNAVAILABLE = (503, {"error": "The event could not be stored (database unavailable): retry"})
+
+
+# --- The steps both doors share ---------------------------------------------------------------
+
+
+def authorised(header: str) -> bool:
+    """Basic auth as configured (THULIUM_WEBHOOK_USER/PASSWORD; both empty: no auth)."""
+    user, password = settings.THULIUM_WEBHOOK_USER, settings.THULIUM_WEBHOOK_PASSWORD
+    if not user and not password:
+        return True
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        given_user, _, given_password = base64.b64decode(encoded).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    user_ok = hmac.compare_digest(given_user.encode(), user.encode())
+    password_ok = hmac.compare_digest(given_password.encode(), password.encode())
+    return user_ok and password_ok
+
+
+def to_event(body: bytes, content_type: str, fields: dict | None = None) -> WebhookEvent:
+    """The event to store: a pending one, or a refused one carrying the reason."""
+    raw = intake.decode(body[: intake.MAX_BODY_BYTES])
+    if len(body) > intake.MAX_BODY_BYTES:
+        reason = f"Body larger than {intake.MAX_BODY_BYTES} bytes: not read further"
+        return intake.refused_event(raw, content_type, reason)
+    try:
+        data = fields if fields is not None else intake.parse_body(raw, content_type)
+        event = intake.build_event(data)
+    except intake.Refused as exc:
+        return intake.refused_event(raw, content_type, str(exc))
+    event.body, event.content_type = raw, content_type[:100]
+    return event
+
+
+def store(events: list[WebhookEvent]) -> list[tuple[int, dict]]:
+    """Store a batch in one transaction; one (HTTP status, answer) per event.
+
+    A delivery seen before (same content) is counted as a duplicate, except that one whose
+    first delivery failed to apply is queued again: a re-delivery retries, it is not lost.
+    """
+    try:
+        with transaction.atomic():
+            return _store(events)
+    except IntegrityError:  # another process stored one of them meanwhile: one at a time
+        return [_store_alone(event) for event in events]
+
+
+def _store_alone(event: WebhookEvent) -> tuple[int, dict]:
+    try:
+        with transaction.atomic():
+            return _store([event])[0]
+    except IntegrityError:
+        with transaction.atomic():
+            return _store([event])[0]  # now it is a duplicate
+
+
+def _store(events: list[WebhookEvent]) -> list[tuple[int, dict]]:
+    keys = {event.dedup_key for event in events}
+    seen = {
+        key: (pk, state, error)
+        for key, pk, state, error in WebhookEvent.objects.filter(dedup_key__in=keys).values_list(
+            "dedup_key", "id", "state", "error"
+        )
+    }
+    fresh, first = [], {}
+    repeats = Counter()
+    for event in events:
+        if event.dedup_key in seen or event.dedup_key in first:
+            repeats[event.dedup_key] += 1
+        else:
+            first[event.dedup_key] = event
+            fresh.append(event)
+    WebhookEvent.objects.bulk_create(fresh)
+    for key, pk_state in seen.items():
+        update = {"duplicates": F("duplicates") + repeats[key]}
+        if pk_state[1] == State.FAILED:
+            update.update(state=State.PENDING, error="")
+        WebhookEvent.objects.filter(id=pk_state[0]).update(**update)
+    for key, count in repeats.items():
+        if key in first:
+            WebhookEvent.objects.filter(id=first[key].pk).update(duplicates=F("duplicates") + count)
+    answers = []
+    for event in events:
+        original = first.get(event.dedup_key)
+        if original is event:
+            answers.append(_answer_new(event))
+        elif original is not None:
+            answers.append(_answer_seen(original.pk, original.state, original.error, False))
+        else:
+            pk, state, error = seen[event.dedup_key]
+            answers.append(_answer_seen(pk, state, error, state == State.FAILED))
+    return answers
+
+
+def _answer_new(event: WebhookEvent) -> tuple[int, dict]:
+    if event.state == State.REFUSED:
+        return 400, {"error": event.error, "id": event.pk}
+    status = "ok" if event.action in HANDLED else "ignored"
+    answer = {"status": status, "id": event.pk}
+    if event.note:
+        answer["note"] = event.note
+    return 200, answer
+
+
+def _answer_seen(pk: int, state: str, error: str, retried: bool) -> tuple[int, dict]:
+    if state == State.REFUSED:
+        return 400, {"error": error, "id": pk}
+    return 200, {"status": "retrying" if retried else "duplicate", "id": pk}
+
+
+# --- The ASGI door ----------------------------------------------------------------------------
+
+
+class Writer:
+    """One thread that writes what the event loop hands it: every delivery waiting when a
+    transaction starts goes into it (group commit), so many senders cost few commits."""
+
+    MAX_BATCH = 500
+
+    def __init__(self):
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.started = False
+        self.lock = threading.Lock()
+
+    def submit(self, event: WebhookEvent) -> Future:
+        future: Future = Future()
+        self.inbox.put((event, future))
+        if not self.started:
+            with self.lock:
+                if not self.started:
+                    threading.Thread(target=self._run, name="webhook-writer", daemon=True).start()
+                    self.started = True
+        return future
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.inbox.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self.inbox.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                answers = store([event for event, _ in batch])
+            except DatabaseError:
+                log.exception("Could not store %d webhook events", len(batch))
+                answers = [UNAVAILABLE] * len(batch)
+                close_old_connections()
+            for (_, future), answer in zip(batch, answers, strict=True):
+                future.set_result(answer)
+
+
+writer = Writer()
+
+
+def asgi_door(django_app):
+    """The ASGI application: webhooks here, everything else to Django."""
+
+    async def app(scope, receive, send):
+        if scope["type"] == "http" and scope["path"] in PATHS:
+            await webhook_app(scope, receive, send, django_app)
+        else:
+            await django_app(scope, receive, send)
+
+    return app
+
+
+async def webhook_app(scope, receive, send, django_app) -> None:
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    if scope["method"] != "POST":
+        await _respond(send, 405, {"error": "Only POST is accepted"}, [(b"allow", b"POST")])
+        return
+    if not authorised(headers.get("authorization", "")):
+        challenge = [(b"www-authenticate", b'Basic realm="thulium-webhooks"')]
+        await _respond(send, 401, {"error": "Authentication required"}, challenge)
+        return
+    body = await _read_body(receive)
+    if body is None:
+        return  # the sender went away
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data" and len(body) <= intake.MAX_BODY_BYTES:
+        await django_app(scope, _replay(body), send)  # Django parses multipart
+        return
+    event = to_event(body, content_type)
+    status, answer = await asyncio.wrap_future(writer.submit(event))
+    if len(body) > intake.MAX_BODY_BYTES:
+        status = 413
+    await _respond(send, status, answer)
+
+
+async def _read_body(receive) -> bytes | None:
+    """The body, or its first MAX_BODY_BYTES + 1 bytes when it is larger (read no further)."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > intake.MAX_BODY_BYTES or not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes):
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _respond(send, status: int, answer: dict, headers=()) -> None:
+    payload = json.dumps(answer).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+# --- The Django door --------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def thulium_webhook(request: HttpRequest) -> JsonResponse:
+    if not authorised(request.headers.get("Authorization", "")):
+        response = JsonResponse({"error": "Authentication required"}, status=401)
+        response["WWW-Authenticate"] = 'Basic realm="thulium-webhooks"'
+        return response
+    too_large = int(request.META.get("CONTENT_LENGTH") or 0) > intake.MAX_BODY_BYTES
+    body = request.read(intake.MAX_BODY_BYTES + 1) if too_large else request.body
+    content_type = request.content_type or ""
+    fields = None
+    if content_type == "multipart/form-data" and len(body) <= intake.MAX_BODY_BYTES:
+        fields = {key: request.POST[key] for key in request.POST}
+    event = to_event(body, content_type, fields)
+    try:
+        status, answer = store([event])[0]
+    except DatabaseError:
+        log.exception("Could not store a webhook event")
+        status, answer = UNAVAILABLE
+    return JsonResponse(answer, status=413 if len(body) > intake.MAX_BODY_BYTES else status)
