@@ -32,7 +32,23 @@ def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
         agent.pause_label = PauseReason.label(agent.pause_id, pause_names)
         agent.group_name = group_names.get(agent.group_id, "")
         agent.is_on_call = agent.status in ON_CALL
+        agent.pending_label = _pending_label(agent, pause_names)
+        # The phone is worth a word only while the agent should be taking calls.
+        agent.phone_missing = agent.phone_connected is False and agent.status in (
+            AgentStatus.FREE,
+            AgentStatus.PAUSED,
+        )
     return agents
+
+
+def _pending_label(agent: Agent, pause_names: dict) -> str:
+    """Where the agent goes when the call ends, when that is not simply free."""
+    if agent.status not in ON_CALL or not agent.pending_status:
+        return ""
+    if agent.pending_status != AgentStatus.PAUSED:
+        return AgentStatus(agent.pending_status).label
+    name = pause_names.get(agent.pending_pause_id)
+    return f"Pause {name}" if name else PauseReason.label(agent.pending_pause_id, {}) or "Pause"
 
 
 def status_counts() -> list[dict]:

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.db import models
+from django.utils import timezone
 
 
 class AgentStatus(models.TextChoices):
@@ -64,7 +65,13 @@ LIVE_FIELDS = (
     "call_queue_id",
     "call_connection_id",
     "call_campaign_id",
+    "pending_status",
+    "pending_pause_id",
+    "phone_connected",
+    "phone_number",
 )
+# Who last moved the agent, for the poll's reconciliation (crm_bridge/sync.py); not shown.
+RECONCILE_FIELDS = ("webhook_at", "poll_disagreements")
 
 
 class Agent(models.Model):
@@ -85,6 +92,18 @@ class Agent(models.Model):
     call_queue_id = models.IntegerField(null=True, blank=True)
     call_connection_id = models.CharField(max_length=64, blank=True)
     call_campaign_id = models.CharField(max_length=5, blank=True)  # an outbound campaign's call
+    # Where the agent goes when the call ends: a pause (or unpause) asked for during the call,
+    # or the pause the call was made from. "" = nothing pending (free after the call).
+    pending_status = models.CharField(max_length=20, choices=AgentStatus, blank=True)
+    pending_pause_id = models.IntegerField(null=True, blank=True)
+    # AGENT_PHONE_CONNECTED: the phone is registered, at this number. None = never heard of;
+    # a logout makes a known phone "not connected" until the next AGENT_PHONE_CONNECTED.
+    phone_connected = models.BooleanField(null=True, blank=True)
+    phone_number = models.CharField(max_length=50, blank=True)
+    # When a webhook last moved the status (wall clock), and how many polls in a row have
+    # contradicted it since: the poll corrects it at the second (crm_bridge/sync.py).
+    webhook_at = models.DateTimeField(null=True, blank=True)
+    poll_disagreements = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -111,18 +130,29 @@ class Agent(models.Model):
         since: datetime | None,
         *,
         call: dict | None = None,
+        now: datetime | None = None,
     ) -> bool:
         """Move to a new live state; returns whether anything the board shows changed.
 
         `call` is {"number", "queue_id", "connection_id", "campaign_id"} while on a call;
         leaving a call state clears it, and a call state reported without details keeps what
-        is known.
+        is known. A call made from a pause returns to it (pending); leaving a call clears what
+        was pending. `since` from a clock ahead of ours counts from now: an event dated in the
+        future must not make every later one look older.
         """
         before = self.live_state()
+        if status in ON_CALL and not self.on_call:
+            paused = self.status == AgentStatus.PAUSED
+            self.pending_status = AgentStatus.PAUSED if paused else ""
+            self.pending_pause_id = self.pause_id if paused else None
+        elif status not in ON_CALL:
+            self.pending_status, self.pending_pause_id = "", None
+        if status == AgentStatus.OFF and self.phone_connected:
+            self.phone_connected = False
         self.status = status
         self.pause_id = pause_id if status == AgentStatus.PAUSED else None
         if since is not None:
-            self.status_since = since
+            self.status_since = not_after_now(since, now)
         if call is not None:
             self.call_number = call.get("number") or ""
             self.call_queue_id = call.get("queue_id")
@@ -132,3 +162,35 @@ class Agent(models.Model):
             self.call_number, self.call_queue_id = "", None
             self.call_connection_id, self.call_campaign_id = "", ""
         return self.live_state() != before
+
+    def set_presence(
+        self, pause_id: int | None, since: datetime | None, now: datetime | None = None
+    ) -> bool:
+        """Pause (with this reason) or free (None): now, or when the call ends if on one."""
+        if not self.on_call:
+            status = AgentStatus.FREE if pause_id is None else AgentStatus.PAUSED
+            return self.apply_status(status, pause_id, since, now=now)
+        before = (self.pending_status, self.pending_pause_id)
+        if pause_id is None:
+            self.pending_status, self.pending_pause_id = AgentStatus.FREE, None
+        else:
+            self.pending_status, self.pending_pause_id = AgentStatus.PAUSED, pause_id
+        return (self.pending_status, self.pending_pause_id) != before
+
+    def end_call(self, since: datetime | None, now: datetime | None = None) -> bool:
+        """The call ended: to the pause pending, else free."""
+        if self.pending_status == AgentStatus.PAUSED:
+            return self.apply_status(AgentStatus.PAUSED, self.pending_pause_id, since, now=now)
+        return self.apply_status(AgentStatus.FREE, None, since, now=now)
+
+    def set_phone(self, number: str) -> bool:
+        """AGENT_PHONE_CONNECTED: the agent's phone is registered, at `number`."""
+        before = (self.phone_connected, self.phone_number)
+        self.phone_connected, self.phone_number = True, number or self.phone_number
+        return (self.phone_connected, self.phone_number) != before
+
+
+def not_after_now(moment: datetime, now: datetime | None = None) -> datetime:
+    """`moment`, or now (whole seconds, as Thulium dates are) when it is later than now."""
+    now = now or timezone.now()
+    return moment if moment <= now else now.replace(microsecond=0)
