@@ -1,5 +1,13 @@
 """Outbound results from the webhook feed: today's attempts, contacts, drops, outcome mix and
-talk time per campaign, and which agents are on a call in each campaign right now."""
+talk time per campaign, and which agents are on a call in each campaign right now.
+
+Every finished call was an attempt, and a talked one (OUTBOUND_COMPLETED) was connected,
+whatever arrived: a connection counts one attempt at its first OUTBOUND_CONNECTING or
+outcome, and is connected at its first OUTBOUND_CUSTOMER_CONNECTED or OUTBOUND_COMPLETED
+(the pipeline applies events in id order, so "first" is the smallest stored id). Events with
+no connection_id count an attempt at OUTBOUND_CONNECTING and a contact at
+OUTBOUND_CUSTOMER_CONNECTED only.
+"""
 
 from django.utils import timezone
 
@@ -22,6 +30,9 @@ FAILED_OUTCOMES = {
 }
 CALL_STARTS = {"OUTBOUND_CUSTOMER_CONNECTED", "PREDICTIVE_AGENT_ANSWER"}
 CALL_ENDS = FAILED_OUTCOMES | {"OUTBOUND_COMPLETED"}
+ATTEMPT = CALL_ENDS | {"OUTBOUND_CONNECTING"}  # the first of these counts a connection's attempt
+CONNECTED = {"OUTBOUND_CUSTOMER_CONNECTED", "OUTBOUND_COMPLETED"}  # ... and its contact
+INT_MAX = 2_147_483_647  # an IntegerField's largest value
 OUTBOUND_ACTIONS = (
     CALL_ENDS | CALL_STARTS | {"OUTBOUND_CONNECTING", "OUTBOUND_RECORD_SAVED", "PREVIEW_RECORD"}
 )
@@ -57,11 +68,10 @@ def apply_outbound_event(event: WebhookEvent) -> bool:
         campaign_id=campaign_id[:5], day=moment.date()
     )
     action, data = event.action, event.data
-    if action == "OUTBOUND_CONNECTING":
-        day.attempts += 1
-    elif action == "OUTBOUND_CUSTOMER_CONNECTED":
-        day.connected += 1
-    elif action == "OUTBOUND_RECORD_SAVED":
+    attempt, connected = _firsts(event)
+    day.attempts += attempt
+    day.connected += connected
+    if action == "OUTBOUND_RECORD_SAVED":
         day.records_saved += 1
     elif action == "PREVIEW_RECORD":
         day.previews += 1
@@ -71,12 +81,33 @@ def apply_outbound_event(event: WebhookEvent) -> bool:
     if action == "OUTBOUND_DROP":
         day.drops += 1
     if action == "OUTBOUND_COMPLETED":
-        day.talk_seconds += to_int(data.get("billsec")) or to_int(data.get("duration")) or 0
+        seconds = to_int(data.get("billsec")) or to_int(data.get("duration")) or 0
+        day.talk_seconds = min(INT_MAX, day.talk_seconds + max(0, min(seconds, INT_MAX)))
     day.save()
     if action in CALL_STARTS or action in CALL_ENDS:
         _track_call(campaign_id[:5], to_str(data.get("name")), event)
     notify_campaigns_changed([campaign_id[:5]])
     return True
+
+
+def _firsts(event: WebhookEvent) -> tuple[bool, bool]:
+    """Whether this event counts its connection's attempt, and its contact."""
+    action = event.action
+    connection_id = event.connection_id or to_str(event.data.get("connection_id"))[:64]
+    if action not in ATTEMPT | CONNECTED:
+        return False, False
+    if not connection_id:
+        return action == "OUTBOUND_CONNECTING", action == "OUTBOUND_CUSTOMER_CONNECTED"
+    earlier = WebhookEvent.objects.filter(
+        connection_id=connection_id, action__in=ATTEMPT | CONNECTED
+    )
+    if event.pk is not None:
+        earlier = earlier.filter(pk__lt=event.pk)
+    seen = set(earlier.values_list("action", flat=True).distinct())
+    return (
+        action in ATTEMPT and not seen & ATTEMPT,
+        action in CONNECTED and not seen & CONNECTED,
+    )
 
 
 def _track_call(campaign_id: str, name: str, event: WebhookEvent) -> None:
@@ -90,7 +121,10 @@ def _track_call(campaign_id: str, name: str, event: WebhookEvent) -> None:
     current = campaign.on_call.get(login)
     if event.action in CALL_STARTS:
         campaign.on_call[login] = event.connection_id
-    elif current is not None and (not current or current == event.connection_id):
+    elif current is not None and (
+        current == event.connection_id or not (current and event.connection_id)
+    ):
+        # The call it names, or one side does not say which: the agent's call in it ended.
         del campaign.on_call[login]
     else:
         return
