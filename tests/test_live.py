@@ -1,5 +1,7 @@
 """The live feed: the /ws/live/ consumer over the embedded Valkey channel layer."""
 
+from contextlib import asynccontextmanager
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
@@ -12,10 +14,15 @@ from dashboard.consumers import LiveConsumer
 from dashboard.live import agents_update
 
 
-def _connect(user):
+@asynccontextmanager
+async def _socket(user):
+    """A socket that is always disconnected at the end, so no consumer outlives its test."""
     communicator = WebsocketCommunicator(LiveConsumer.as_asgi(), "/ws/live/")
     communicator.scope["user"] = user
-    return communicator
+    try:
+        yield communicator
+    finally:
+        await communicator.disconnect()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -24,18 +31,17 @@ def test_a_board_gets_a_snapshot_then_each_change(django_user_model):
     Agent.objects.create(login="jkowalski", name="Jan", surname="Kowalski", status="FREE")
 
     async def scenario():
-        board = _connect(user)
-        connected, _ = await board.connect()
-        assert connected
-        snapshot = await board.receive_from(timeout=5)
-        assert 'id="agent-rows"' in snapshot and 'id="agent-jkowalski"' in snapshot
-        assert 'id="status-counts"' in snapshot
+        async with _socket(user) as board:
+            connected, _ = await board.connect()
+            assert connected
+            snapshot = await board.receive_from(timeout=5)
+            assert 'id="agent-rows"' in snapshot and 'id="agent-jkowalski"' in snapshot
+            assert 'id="status-counts"' in snapshot
 
-        await _pause_agent()
-        update = await board.receive_from(timeout=5)
-        assert 'id="agent-jkowalski"' in update and 'data-status="PAUSED"' in update
-        assert "przerwa" in update  # the reason's name, from the seeded pause names
-        await board.disconnect()
+            await _pause_agent()
+            update = await board.receive_from(timeout=5)
+            assert 'id="agent-jkowalski"' in update and 'data-status="PAUSED"' in update
+            assert "przerwa" in update  # the reason's name, from the seeded pause names
 
     async_to_sync(scenario)()
 
@@ -55,10 +61,10 @@ async def _pause_agent():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_anonymous_socket_is_refused():
     async def scenario():
-        board = _connect(AnonymousUser())
-        connected, code = await board.connect()
-        assert not connected
-        assert code == 4401
+        async with _socket(AnonymousUser()) as board:
+            connected, code = await board.connect()
+            assert not connected
+            assert code == 4401
 
     async_to_sync(scenario)()
 

@@ -2,6 +2,7 @@
 the real channel layer (the embedded Valkey); a wrong or revoked token is closed with 4404."""
 
 import json
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -26,20 +27,25 @@ def _push_at_once(settings):
     settings.QUEUE_PUSH_DELAY_MS = 0  # the coalescing timer runs in a thread of its own
 
 
-def _connect(path):
+@asynccontextmanager
+async def _socket(path):
+    """A socket that is always disconnected at the end, so no consumer outlives its test."""
     communicator = WebsocketCommunicator(
         application, path, headers=[(b"origin", b"http://localhost")]
     )
-    return communicator
+    try:
+        yield communicator
+    finally:
+        await communicator.disconnect()
 
 
 def test_a_wrong_token_is_closed_with_4404():
     async def run():
-        ws = _connect("/ws/wallboard/not-a-token/")
-        connected, _ = await ws.connect()
-        assert connected
-        output = await ws.receive_output(timeout=3)
-        assert output == {"type": "websocket.close", "code": 4404}
+        async with _socket("/ws/wallboard/not-a-token/") as ws:
+            connected, _ = await ws.connect()
+            assert connected
+            output = await ws.receive_output(timeout=3)
+            assert output == {"type": "websocket.close", "code": 4404}
 
     async_to_sync(run)()
 
@@ -52,15 +58,13 @@ def test_a_wallboard_gets_a_snapshot_then_live_tiles(client, django_capture_on_c
             post(client, "ENTER_QUEUE", connection_id="L1", queue_id=155, date="2025-03-10 11:00")
 
     async def run():
-        ws = _connect(f"/ws/wallboard/{board.token}/")
-        connected, _ = await ws.connect()
-        assert connected
-        snapshot = await ws.receive_from(timeout=5)
-        assert 'id="wb-queues"' in snapshot and "No queues yet" in snapshot
-        await sync_to_async(enter_queue)()
-        html = await ws.receive_from(timeout=5)
-        await ws.disconnect()
-        return html
+        async with _socket(f"/ws/wallboard/{board.token}/") as ws:
+            connected, _ = await ws.connect()
+            assert connected
+            snapshot = await ws.receive_from(timeout=5)
+            assert 'id="wb-queues"' in snapshot and "No queues yet" in snapshot
+            await sync_to_async(enter_queue)()
+            return await ws.receive_from(timeout=5)
 
     html = async_to_sync(run)()
     assert 'id="wb-queues"' in html  # a new queue: the whole grid, so the tile has a place
@@ -71,11 +75,11 @@ def test_revoking_closes_open_wallboards(client):
     board = Wallboard.objects.create(name="Gone", kind=Wallboard.Kind.AGENTS)
 
     async def run():
-        ws = _connect(f"/ws/wallboard/{board.token}/")
-        await ws.connect()
-        await ws.receive_from(timeout=5)
-        await get_channel_layer().group_send(board.group, {"type": "wallboard.closed"})
-        return await ws.receive_output(timeout=5)
+        async with _socket(f"/ws/wallboard/{board.token}/") as ws:
+            await ws.connect()
+            await ws.receive_from(timeout=5)
+            await get_channel_layer().group_send(board.group, {"type": "wallboard.closed"})
+            return await ws.receive_output(timeout=5)
 
     assert async_to_sync(run)() == {"type": "websocket.close", "code": 4404}
 
