@@ -16,6 +16,13 @@ class WallboardConsumer(AsyncWebsocketConsumer):
     group = None
     heartbeat = None
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # also when cancelled without a disconnect: no heartbeat outlives its socket
+            if self.heartbeat:
+                self.heartbeat.cancel()
+
     async def connect(self):
         token = self.scope["url_route"]["kwargs"]["token"]
         wallboard = await database_sync_to_async(wallboards.find)(token)
