@@ -9,9 +9,14 @@ from django.utils import timezone
 
 from . import client
 from .client import ThuliumError
-from .models import Agent, AgentGroup, PollState, WebhookEvent
-from .models.agents import LIVE_FIELDS, AgentStatus
-from .signals import notify_agents_changed, notify_poll_health
+from .models import Agent, AgentGroup, Campaign, PollState, WebhookEvent
+from .models.agents import LIVE_FIELDS, ON_CALL, RECONCILE_FIELDS, AgentStatus, not_after_now
+from .signals import (
+    notify_agents_changed,
+    notify_campaigns_changed,
+    notify_poll_health,
+    notify_queues_changed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +24,15 @@ STATUSES = "agent-statuses"
 DIRECTORY = "agent-directory"
 STALE_AFTER = timedelta(seconds=30)
 LAG_SHOWN = 5  # seconds: webhook events waiting longer than this are shown as late
-# A webhook that moved an agent moments ago beats a poll answer that is older than it; after
-# this long the poll wins, so a lost webhook can't leave an agent wrong for good.
-WEBHOOK_PRECEDENCE = timedelta(seconds=10)
+# The poll is the authority on status. A status a webhook set this recently is corrected only
+# when a second poll in a row contradicts it: the first may have been answered before the
+# event happened.
+WEBHOOK_GRACE = timedelta(seconds=30)
+# A call is closed as lost only when nothing about its agent arrived this shortly before the
+# poll was asked (the poll's answer may not show it yet).
+LOST_CALL_QUIET = timedelta(seconds=10)
 KNOWN_STATUSES = frozenset(AgentStatus.values)
+POLL_FIELDS = LIVE_FIELDS + RECONCILE_FIELDS
 
 
 def _known(status: str) -> str:
@@ -30,47 +40,104 @@ def _known(status: str) -> str:
     return status if status in KNOWN_STATUSES else AgentStatus.CALL
 
 
-def _webhook_is_newer(agent: Agent, info, fresh) -> bool:
-    since = agent.status_since
-    return bool(since and info.last_change and since > fresh and info.last_change < since)
-
-
 def poll_statuses() -> list[str]:
     """One agents_statuses cycle. Returns the logins whose live state changed.
 
-    Costs a constant number of queries when nothing changed: one read of every agent's live
-    state and one write of poll health, whatever the number of agents.
+    Costs a constant number of queries whatever the number of agents: when nothing changed,
+    one read of every agent's live state and one write of poll health; with changes, one
+    bulk_update of the changed fields and the lost-call check (_forget_lost_calls).
     """
+    asked = timezone.now()
     with _health(STATUSES):
-        statuses = {s.login: s for s in client.get_agent_statuses(include_logged_off=True)}
-    agents = {a.login: a for a in Agent.objects.only("login", *LIVE_FIELDS)}
-    changed, created = [], []
-    fresh = timezone.now() - WEBHOOK_PRECEDENCE
-    for login, info in statuses.items():
-        agent = agents.get(login)
-        if agent is None:
-            agent = Agent(login=login)
-            created.append(agent)
-        elif _webhook_is_newer(agent, info, fresh):
-            continue
+        answer = client.get_agent_statuses(include_logged_off=True)
+    now = timezone.now()
+    polled = {}
+    for info in answer:
         status = _known(info.status)
-        if agent.apply_status(status, info.pause_id, info.last_change) and agent.pk:
-            changed.append(agent)
+        pause_id = info.pause_id if status == AgentStatus.PAUSED else None
+        since = not_after_now(info.last_change, now) if info.last_change else None
+        polled[info.login] = (status, pause_id, since)
+    agents = {a.login: a for a in Agent.objects.only("login", *POLL_FIELDS)}
+    created = [_new_agent(login, *state) for login, state in polled.items() if login not in agents]
+    changed, written, fields, idle = [], [], set(), set()
+    # A Thulium that leaves out logged-off agents despite include_logged_off: they are OFF.
+    off = (AgentStatus.OFF, None, None)
     for login, agent in agents.items():
-        # A Thulium that leaves out logged-off agents despite include_logged_off.
-        if login not in statuses and agent.status != AgentStatus.OFF:
-            agent.apply_status(AgentStatus.OFF, None, None)
-            changed.append(agent)
-    if not (changed or created):
+        status, pause_id, since = polled.get(login, off)
+        if not _agrees(agent, status, pause_id, since):
+            before = [getattr(agent, f) for f in POLL_FIELDS]
+            if _reconcile(agent, status, pause_id, since, now):
+                changed.append(agent)
+            written.append(agent)
+            fields.update(
+                f for f, b in zip(POLL_FIELDS, before, strict=True) if getattr(agent, f) != b
+            )
+        if status not in ON_CALL and not agent.on_call:
+            idle.add(login)
+    if not (written or created):
         return []
     with transaction.atomic():
         if created:
             Agent.objects.bulk_create(created, ignore_conflicts=True)
             transaction.on_commit(_fetch_directory_soon)
+        if fields:
+            Agent.objects.bulk_update(written, sorted(fields))
         if changed:
-            Agent.objects.bulk_update(changed, LIVE_FIELDS)
+            _forget_lost_calls(idle, asked)
         notify_agents_changed([a.login for a in changed + created])
     return [a.login for a in changed + created]
+
+
+def _new_agent(login: str, status: str, pause_id: int | None, since) -> Agent:
+    agent = Agent(login=login)
+    agent.apply_status(status, pause_id, since)
+    return agent
+
+
+def _agrees(agent: Agent, status: str, pause_id: int | None, since) -> bool:
+    """Whether the poll says what the mirror shows, with nothing to write."""
+    return (
+        agent.status == status
+        and agent.pause_id == pause_id
+        and (since is None or since == agent.status_since)
+        and not agent.poll_disagreements
+    )
+
+
+def _reconcile(agent: Agent, status: str, pause_id: int | None, since, now) -> bool:
+    """Bring one agent in line with the poll; returns whether the board changes."""
+    if agent.status == status and agent.pause_id == pause_id:
+        agent.poll_disagreements = 0
+        return agent.apply_status(status, pause_id, since, now=now)  # Thulium's since
+    recent = agent.webhook_at is not None and now - agent.webhook_at < WEBHOOK_GRACE
+    if recent and agent.poll_disagreements == 0:
+        agent.poll_disagreements = 1  # wait for the next poll
+        return False
+    agent.poll_disagreements, agent.webhook_at = 0, None
+    return agent.apply_status(status, pause_id, since, now=now)
+
+
+def _forget_lost_calls(idle: set[str], asked) -> None:
+    """Agents that Thulium and the mirror both show off any call are on no call here either:
+    their calls whose end never arrived (lost in a restart, say) stop counting as "talking"
+    in the queue tiles and the campaigns. An agent with an event received shortly before the
+    poll was asked waits for the next poll (its answer may predate that event)."""
+    heard = WebhookEvent.objects.filter(received_at__gte=asked - LOST_CALL_QUIET)
+    idle = idle - set(heard.exclude(agent_login="").values_list("agent_login", flat=True))
+    if not idle:
+        return
+    campaigns = Campaign.objects.select_for_update().exclude(on_call={})
+    left = []
+    for campaign in campaigns.only("campaign_id", "on_call"):
+        if idle.intersection(campaign.on_call):
+            campaign.on_call = {k: v for k, v in campaign.on_call.items() if k not in idle}
+            campaign.save(update_fields=["on_call", "updated_at"])
+            left.append(campaign.campaign_id)
+    notify_campaigns_changed(left)
+    from dashboard.queues import close_lost_calls  # the queue tiles are the dashboard's
+
+    if queues := close_lost_calls(idle):
+        notify_queues_changed(queues)
 
 
 def _fetch_directory_soon() -> None:
@@ -209,6 +276,7 @@ def refresh_agent(login: str) -> bool:
     with transaction.atomic():
         agent, _ = Agent.objects.select_for_update().get_or_create(login=login)
         status = _known(info.status)
+        agent.poll_disagreements = 0  # a fresh answer, asked after the action
         if not agent.apply_status(status, info.pause_id, info.last_change):
             return False
         agent.save()

@@ -47,6 +47,31 @@ def track(event: WebhookEvent) -> Queue | None:
     return call.queue
 
 
+def close_lost_calls(logins) -> list[int]:
+    """End the calls still "talking" here of agents that Thulium shows on no call (their
+    AGENT_COMPLETED never arrived, e.g. lost in a restart): every connected leg counts as
+    completed now. Returns the pks of the queues whose numbers moved.
+
+    Looks only at calls with an event in the last QUEUE_STALE_CALL_MINUTES (older ones no
+    longer show as talking); their handle time stays what the events said.
+    """
+    logins = set(logins)
+    now = timezone.now()
+    talking = QueueCall.objects.filter(
+        kind=Queue.Kind.CALL,
+        outcome=Outcome.ANSWERED,
+        connected_legs__gt=F("completions"),
+        last_event_at__gte=now - timedelta(minutes=settings.QUEUE_STALE_CALL_MINUTES),
+    ).values_list("pk", "agent_login", "queue_id")
+    lost = {pk: queue for pk, login, queue in talking if login in logins}
+    if not lost:
+        return []
+    QueueCall.objects.filter(pk__in=lost, connected_legs__gt=F("completions")).update(
+        completions=F("connected_legs"), completed_at=now
+    )
+    return sorted({queue for queue in lost.values() if queue is not None})
+
+
 def _learn_queue(kind: str, number: int) -> tuple[Queue, bool]:
     return Queue.objects.get_or_create(kind=kind, number=number)
 
