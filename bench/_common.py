@@ -125,6 +125,7 @@ def summary(values: list[float], digits: int = 2) -> dict:
         "n": len(values),
         "median": round(statistics.median(values), digits),
         "p95": round(pct(values, 95), digits),
+        "p99": round(pct(values, 99), digits),
         "min": round(min(values), digits),
         "max": round(max(values), digits),
     }

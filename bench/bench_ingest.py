@@ -1,197 +1,345 @@
-"""Webhook ingest: how many Thulium events per second the receiver sustains, with the
-acknowledgement time p50/p99, while wallboards and a board are connected (every event is
-stored, folded into its call, and pushed to them before the 200 goes back).
+"""Webhook ingest and apply, the whole pipeline on real parts: daphne (the receiver), the event
+processor (`manage.py process_events`, when the tree has one), an embedded Valkey, a fresh
+SQLite file, and 3 wallboards connected so every push really fans out.
 
-Starts its own product on a throw-away SQLite file: embedded Valkey + daphne (no Celery:
-ingest does not use it). Usage: .venv/bin/python bench/bench_ingest.py [--calls 400]
-[--concurrency 4] [--wallboards 3]
+Phases, one run: (1) the ceiling: GET /healthz (an empty endpoint on the same daphne) as fast
+as 8 and 32 keep-alive connections can; (2) ingest: realistic call events POSTed form-encoded
+with Basic auth, closed loop, 8 then 32 senders, --seconds each: events/s and ack p50/p99,
+non-2xx; (3) apply lag at a paced --rate (ack to applied, from the database); (4) a burst of
+--burst events: time from the last ack to the last applied. Then stored = sent = applied.
+
+    .venv/bin/python bench/bench_ingest.py [--seconds 30] [--rate 500] [--burst 5000]
+                                           [--tree DIR] [--name bench_ingest]
+
+--tree runs another checkout's code (e.g. a worktree of an older commit, for before/after);
+a tree without process_events applies inside the webhook view, so (3) and (4) then measure
+only the acknowledgement.
 """
 
 import argparse
+import asyncio
+import base64
 import os
-import random
-import statistics
+import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import PY, Children, summary, wait_for_port, write_result  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from scripts import processes  # noqa: E402
+from scripts.processes import free_port  # noqa: E402
 
 HOOK = ("bench-hook", "bench-hook-secret")
+AUTH = "Basic " + base64.b64encode(":".join(HOOK).encode()).decode()
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
-class Stack(processes.Processes):
-    """Valkey + daphne on a fresh database; `manage()` runs against the same database."""
-
-    def __init__(self):
-        super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="bench-"))
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{self.folder}/db.sqlite3",
-            "REDIS_URL": processes.valkey(self) + "/0",
-            "THULIUM_WEBHOOK_USER": HOOK[0],
-            "THULIUM_WEBHOOK_PASSWORD": HOOK[1],
-            "THULIUM_API_URL": "http://127.0.0.1:9/api/",  # no Thulium: ingest only
-            "LOG_LEVEL": "ERROR",
-        }
-        self.manage("migrate", "--noinput", "-v", "0")
-        self.port = processes.free_port()
-        daphne = [processes.PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-        web = self.spawn(
-            "daphne",
-            [*daphne, "config.asgi:application"],
-            self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.folder / "daphne.log", "w"),
-        )
-        processes.wait_for_port(self.port, web, "daphne")
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def manage(self, *args: str) -> str:
-        done = processes.manage(self.env, *args)
-        done.check_returncode()
-        return done.stdout
-
-
-def local(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo("Europe/Warsaw")).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def call_events(n: int, rng: random.Random) -> list[dict]:
-    """One realistic call's events (6-7): IVR, queue, ring, answer or abandon, completion."""
-    cid, queue, agent = f"bench.{n}", str(155 + n % 6), f"agent{n % 40}"
-    start = datetime.now() - timedelta(seconds=rng.randint(60, 600))
-    wait = rng.randint(1, 60)
+def call_events(seed: int, n: int) -> list[dict]:
+    """One call's events, as Thulium sends them: queue, ring, answer, complete, agent status.
+    No two are the same event (40 agents a stream, one call each a second)."""
+    cid, queue, agent = f"bench.{seed}.{n}", str(155 + n % 6), f"agent{seed * 40 + n % 40}"
+    start = datetime.now(WARSAW) - timedelta(seconds=3600 - n)
 
     def at(seconds):
-        return local(start + timedelta(seconds=seconds))
+        return (start + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
 
-    events = [
-        {"action": "ENTER_IVR", "connection_id": cid, "source_number": "500100200", "date": at(0)},
-        {"action": "ENTER_QUEUE", "connection_id": cid, "queue_id": queue, "date": at(5)},
-    ]
-    if rng.random() < 0.1:
-        return events + [
-            {
-                "action": "ABANDONED",
-                "connection_id": cid,
-                "queue_id": queue,
-                "hold_time": str(wait),
-                "date": at(5 + wait),
-            },  # fmt: skip
-            {"action": "EXIT_QUEUE", "connection_id": cid, "queue_id": queue, "date": at(5 + wait)},
+    base = {"connection_id": cid, "queue_id": queue}
+    return [
+        {"action": "ENTER_QUEUE", **base, "source_number": "500100200", "date": at(0)},
+        {"action": "AGENT_RINGING", **base, "agent_login": agent, "date": at(3)},
+        {"action": "AGENT_CONNECTED", **base, "agent_login": agent, "date": at(8)},
+        {"action": "EXIT_QUEUE", **base, "date": at(8)},
+        {"action": "AGENT_COMPLETED", **base, "agent_login": agent, "duration": "120",
+         "billsec": "112", "date": at(128)},
+        {"action": "AGENT_STATUS_CHANGED", "agent_login": agent, "pause_id": str(n % 5 or ""),
+         "date": at(129)},
+    ]  # fmt: skip
+
+
+def events_stream(seed: int):
+    n = 0
+    while True:
+        yield from call_events(seed, n)
+        n += 1
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection: a request at a time, as a webhook sender does."""
+
+    def __init__(self, port: int):
+        self.port, self.reader, self.writer = port, None, None
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {AUTH}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+
+async def closed_loop(port, senders, seconds, make_body, path, method="POST"):
+    """`senders` connections, each sending the next request as soon as it is answered."""
+    acks, statuses = [], []
+    deadline = time.perf_counter() + seconds
+
+    async def sender(i):
+        conn = Connection(port)
+        while time.perf_counter() < deadline:
+            body = make_body(i)
+            started = time.perf_counter()
+            statuses.append(await conn.request(method, path, body))
+            acks.append(time.perf_counter() - started)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(sender(i) for i in range(senders)))
+    elapsed = time.perf_counter() - began
+    return {
+        "senders": senders,
+        "requests": len(acks),
+        "per_second": round(len(acks) / elapsed, 1),
+        "ack_ms": summary([a * 1000 for a in acks]),
+        "non_2xx": sum(not 200 <= s < 300 for s in statuses),
+    }
+
+
+async def paced(port, rate, count, bodies, senders=32):
+    """Open loop: `count` events at `rate`/s spread over `senders` connections."""
+    conns, statuses, acks = [Connection(port) for _ in range(senders)], [], []
+    free = asyncio.Queue()
+    for conn in conns:
+        free.put_nowait(conn)
+
+    async def one(body):
+        conn = await free.get()
+        started = time.perf_counter()
+        statuses.append(await conn.request("POST", "/webhooks/thulium/", body))
+        acks.append(time.perf_counter() - started)
+        free.put_nowait(conn)
+
+    began, tasks = time.perf_counter(), []
+    for i in range(count):
+        delay = began + i / rate - time.perf_counter() if rate else 0
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(next(bodies))))
+    await asyncio.gather(*tasks)
+    last_ack = time.time()
+    return {
+        "sent": count,
+        "per_second": round(count / (time.perf_counter() - began), 1),
+        "ack_ms": summary([a * 1000 for a in acks]),
+        "non_2xx": sum(not 200 <= s < 300 for s in statuses),
+    }, last_ack
+
+
+def db_counts(db: Path) -> dict:
+    with sqlite3.connect(db, timeout=30) as conn:
+        rows = conn.execute(
+            "SELECT COALESCE(state, 'applied'), COUNT(*) FROM crm_bridge_webhookevent "
+            "WHERE action != '' GROUP BY 1"
+        ).fetchall()
+    return dict(rows)
+
+
+def has_column(db: Path, column: str) -> bool:
+    with sqlite3.connect(db, timeout=30) as conn:
+        return any(
+            r[1] == column for r in conn.execute("PRAGMA table_info(crm_bridge_webhookevent)")
+        )
+
+
+def wait_applied(db: Path, timeout: float = 120) -> float:
+    """Seconds until nothing is pending (only for trees with the pipeline)."""
+    began = time.time()
+    while time.time() - began < timeout:
+        if not db_counts(db).get("pending"):
+            return time.time()
+        time.sleep(0.05)
+    raise RuntimeError("events still pending after %.0f s" % timeout)
+
+
+def apply_lags(db: Path, since_id: int) -> list[float]:
+    with sqlite3.connect(db, timeout=30) as conn:
+        rows = conn.execute(
+            "SELECT (julianday(applied_at) - julianday(received_at)) * 86400000 "
+            "FROM crm_bridge_webhookevent WHERE id > ? AND applied_at IS NOT NULL",
+            (since_id,),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def max_id(db: Path) -> int:
+    with sqlite3.connect(db, timeout=30) as conn:
+        return conn.execute("SELECT COALESCE(MAX(id), 0) FROM crm_bridge_webhookevent").fetchone()[
+            0
         ]
-    return events + [
-        {
-            "action": "AGENT_RINGING",
-            "connection_id": cid,
-            "queue_id": queue,
-            "agent_login": agent,
-            "date": at(wait),
-        },  # fmt: skip
-        {
-            "action": "AGENT_CONNECTED",
-            "connection_id": cid,
-            "queue_id": queue,
-            "agent_login": agent,
-            "date": at(5 + wait),
-        },  # fmt: skip
-        {"action": "EXIT_QUEUE", "connection_id": cid, "queue_id": queue, "date": at(5 + wait)},
-        {
-            "action": "AGENT_COMPLETED",
-            "connection_id": cid,
-            "queue_id": queue,
-            "agent_login": agent,
-            "duration": "120",
-            "billsec": "115",
-            "date": at(125 + wait),
-        },  # fmt: skip
-    ]
 
 
-def listen(url: str, stop: threading.Event, counter: list) -> None:
-    """A wallboard connected for the whole run (so every push really fans out)."""
-    import asyncio
+def start(kids: Children, tree: Path, folder: Path) -> tuple[int, Path, bool]:
+    db = folder / "db.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "REDIS_URL": kids.valkey(),
+        "THULIUM_WEBHOOK_USER": HOOK[0],
+        "THULIUM_WEBHOOK_PASSWORD": HOOK[1],
+        "THULIUM_API_URL": "http://127.0.0.1:9/api/",  # no Thulium: ingest only
+        "LOG_LEVEL": "ERROR",
+    }
+    manage = [PY, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=tree, env=env, check=True)
+    for n in range(3):
+        subprocess.run([*manage, "wallboard_create", f"Bench {n}", "--kind", "all"], cwd=tree,
+                       env=env, check=True, capture_output=True)  # fmt: skip
+    port = free_port()
+    log = open(Path(tempfile.gettempdir()) / "bench-ingest.log", "w")  # kept for a post-mortem
+    daphne = [PY, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
+    web = _spawn([*daphne, "config.asgi:application"], env, tree, log)
+    pipeline = (tree / "crm_bridge/management/commands/process_events.py").exists()
+    if pipeline:
+        _spawn([*manage, "process_events"], env, tree, log)
+    wait_for_port(port, web, "daphne")
+    return port, db, pipeline
 
+
+SPAWNED: list[subprocess.Popen] = []
+
+
+def _spawn(args, env, tree, log) -> subprocess.Popen:
+    """A child in `tree` (not necessarily this checkout), in a session of its own."""
+    proc = subprocess.Popen(args, cwd=tree, env=env, stdout=log, stderr=log, start_new_session=True)
+    SPAWNED.append(proc)
+    return proc
+
+
+def _stop_spawned() -> None:
+    for proc in SPAWNED:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in SPAWNED:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def wallboards(port: int, db: Path, stop: asyncio.Event) -> list[int]:
     import websockets
 
-    async def run():
-        origin = url.split("/ws/")[0]
-        async with websockets.connect(url.replace("http", "ws", 1), origin=origin) as ws:
+    with sqlite3.connect(db) as conn:
+        tokens = [r[0] for r in conn.execute("SELECT token FROM dashboard_wallboard")]
+    received = [0]
+
+    async def listen(token):
+        url = f"ws://127.0.0.1:{port}/ws/wallboard/{token}/"
+        async with websockets.connect(url, origin=f"http://127.0.0.1:{port}") as ws:
             while not stop.is_set():
                 try:
                     await asyncio.wait_for(ws.recv(), timeout=0.5)
-                    counter[0] += 1
+                    received[0] += 1
                 except TimeoutError:
                     pass
 
-    asyncio.run(run())
+    tasks = [asyncio.create_task(listen(t)) for t in tokens]
+    await stop.wait()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return received
 
 
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+async def run(args, port: int, db: Path, pipeline: bool) -> dict:
+    stop = asyncio.Event()
+    boards = asyncio.create_task(wallboards(port, db, stop))
+    await asyncio.sleep(1)
+    result = {"pipeline": pipeline, "ceiling": [], "ingest": []}
+    for senders in (8, 32):
+        result["ceiling"].append(
+            await closed_loop(port, senders, 10, lambda i: b"", "/healthz", "GET")
+        )
+    streams = {}
+
+    def webhook_body(i):
+        stream = streams.setdefault(i, events_stream(len(streams) + 1))
+        return urlencode(next(stream)).encode()
+
+    for senders in (8, 32):
+        result["ingest"].append(
+            await closed_loop(port, senders, args.seconds, webhook_body, "/webhooks/thulium/")
+        )
+        streams.clear()
+        await asyncio.sleep(2)
+    bodies = (urlencode(e).encode() for e in events_stream(900))
+    if pipeline:
+        wait_applied(db)
+    since = max_id(db)
+    result["paced"], _ = await paced(port, args.rate, args.rate * 20, bodies)
+    if pipeline:
+        wait_applied(db)
+        lags = apply_lags(db, since)
+        result["paced"]["apply_lag_ms"] = summary(lags)
+    result["burst"], last_ack = await paced(port, 0, args.burst, bodies, senders=32)
+    if pipeline:
+        result["burst"]["applied_after_last_ack_s"] = round(wait_applied(db) - last_ack, 2)
+    await asyncio.sleep(2)
+    stop.set()
+    result["wallboard_messages"] = (await boards)[0]
+    sent = sum(r["requests"] for r in result["ingest"]) + result["paced"]["sent"]
+    sent += result["burst"]["sent"]
+    counts = db_counts(db)
+    result["sent"], result["stored"] = sent, sum(counts.values())
+    result["applied"] = counts.get("applied", 0) if pipeline else sum(counts.values())
+    result["failed"] = counts.get("failed", 0)
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, default=400)
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--wallboards", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument("--burst", type=int, default=5000)
+    parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parent.parent)
+    parser.add_argument("--name", default="bench_ingest")
     args = parser.parse_args()
-    stack = Stack()
-    stop, received, threads = threading.Event(), [0], []
-    try:
-        for n in range(args.wallboards):
-            token = stack.manage("wallboard_create", f"Bench {n}", "--kind", "all").strip()
-            url = f"{stack.url}/ws/wallboard/{token}/"
-            thread = threading.Thread(target=listen, args=(url, stop, received), daemon=True)
-            thread.start()
-            threads.append(thread)
-        rng = random.Random(1)
-        calls = [call_events(n, rng) for n in range(args.calls)]
-        session_of = threading.local()
-
-        def send_call(events):
-            session = getattr(session_of, "s", None) or requests.Session()
-            session_of.s = session
-            times = []
-            for event in events:
-                started = time.perf_counter()
-                response = session.post(f"{stack.url}/webhooks/thulium/", data=event, auth=HOOK)
-                times.append(time.perf_counter() - started)
-                response.raise_for_status()
-            return times
-
-        time.sleep(1)
-        began = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            acks = [t for times in pool.map(send_call, calls) for t in times]
-        elapsed = time.perf_counter() - began
-        time.sleep(1)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=5)
-        stack.stop()
+    with Children() as kids, tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        try:
+            port, db, pipeline = start(kids, args.tree.resolve(), Path(tmp))
+            result = asyncio.run(run(args, port, db, pipeline))
+        finally:
+            _stop_spawned()
+    result["tree"] = str(args.tree)
+    path = write_result(args.name, result)
+    for row in result["ceiling"]:
+        print(f"ceiling /healthz, {row['senders']} conns: {row['per_second']}/s, "
+              f"p50 {row['ack_ms']['median']} ms, p99 {row['ack_ms']['p99']} ms")  # fmt: skip
+    for row, ceiling in zip(result["ingest"], result["ceiling"], strict=True):
+        print(f"ingest, {row['senders']} senders: {row['per_second']} events/s "
+              f"({100 * row['per_second'] / ceiling['per_second']:.0f} % of the ceiling), "
+              f"ack p50 {row['ack_ms']['median']} ms, p99 {row['ack_ms']['p99']} ms, "
+              f"max {row['ack_ms']['max']} ms, non-2xx {row['non_2xx']}")  # fmt: skip
+    print(f"paced: {result['paced']}")
+    print(f"burst: {result['burst']}")
     print(
-        f"{len(acks)} events ({args.calls} calls) from {args.concurrency} senders, "
-        f"{args.wallboards} wallboards connected: {len(acks) / elapsed:.0f} events/s; "
-        f"ack p50 {1000 * statistics.median(acks):.1f} ms, "
-        f"p99 {1000 * percentile(acks, 99):.1f} ms, "
-        f"max {1000 * max(acks):.1f} ms; {received[0]} wallboard messages received"
+        f"sent {result['sent']}, stored {result['stored']}, applied {result['applied']}, "
+        f"failed {result['failed']}; wallboard messages: {result['wallboard_messages']}"
     )
+    print(path)
 
 
 if __name__ == "__main__":

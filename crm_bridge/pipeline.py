@@ -36,35 +36,39 @@ import logging
 import threading
 import time
 
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
+from django.db.models import F
 from django.utils import timezone
 
 from dashboard import queues
 
 from . import campaign_events, events
 from .models import WebhookEvent
-from .signals import Changes, collected, notify_queues_changed, poll_health_changed, send_changes
+from .signals import Changes, collected, poll_health_changed, send_changes
 from .sync import LAG_SHOWN
 
 log = logging.getLogger(__name__)
 State = WebhookEvent.State
 
-BATCH = 200  # events per transaction: short enough that the receiver never waits long
+BATCH = 200  # events per transaction at most,
+BUDGET = 0.02  # and seconds: the receiver's writer waits for the lock no longer than this
 IDLE_SECONDS = 0.05
+PUSH_EVERY = 0.1  # seconds between pushes while a backlog is applied
 RETRY_EVERY = 60  # seconds between retries of failed events
 MAX_ATTEMPTS = 5  # then an event stays "failed" until retried by hand (Django admin)
-
-
-def _fold_queue_event(event: WebhookEvent) -> None:
-    queue = queues.track(event)
-    if queue is not None:
-        notify_queues_changed(None if getattr(queue, "just_learned", False) else [queue.pk])
 
 
 # Every fold, in the order each event goes through them: (name, actions it reads, function).
 FOLDS = (
     ("agents", events.AGENT_ACTIONS | events.OUTBOUND_AGENT_ACTIONS, events.apply_agent_event),
-    ("queues", queues.TRACKED, _fold_queue_event),
+    ("queues", queues.TRACKED, queues.track),
     ("campaigns", campaign_events.OUTBOUND_ACTIONS, campaign_events.apply_outbound_event),
 )
 HANDLED = frozenset().union(*(actions for _, actions, _ in FOLDS))
@@ -77,34 +81,72 @@ def apply(event: WebhookEvent) -> None:
             fold(event)
 
 
-def process_pending(limit: int = BATCH) -> int:
+def process_pending(limit: int = BATCH, changes: Changes | None = None) -> int:
     """Apply the oldest pending events (at most `limit`) in one transaction, then push what
-    they changed. Returns how many were processed."""
-    with collected() as changes:
-        with transaction.atomic():
-            pending = WebhookEvent.objects.filter(state=State.PENDING).order_by("id")
-            if connection.features.has_select_for_update:
-                pending = pending.select_for_update()  # a second processor waits its turn
-            batch = list(pending[:limit])
-            now = timezone.now()
-            for event in batch:
-                _apply_one(event, now)
-            WebhookEvent.objects.bulk_update(batch, ["state", "applied_at", "attempts", "error"])
-    if changes:
-        push(changes)
+    they changed; or, given `changes`, add to it what they changed (the caller pushes).
+    Returns how many were processed.
+
+    The batch is first applied whole; if any fold fails, it is rolled back and applied
+    again with a savepoint per event, so that only the failing events are set aside.
+    """
+    with collected() as batch_changes:
+        try:
+            done = _process(limit, isolate=False)
+        except (OperationalError, InterfaceError):
+            raise  # the database, not an event: the loop waits and tries again
+        except Exception:
+            done = _process(limit, isolate=True)
+    if changes is not None:
+        changes.update(batch_changes)
+    elif batch_changes:
+        push(batch_changes)
+    return done
+
+
+def _process(limit: int, isolate: bool) -> int:
+    with transaction.atomic():
+        pending = WebhookEvent.objects.filter(state=State.PENDING).order_by("id")
+        if connection.features.has_select_for_update:
+            pending = pending.select_for_update()  # a second processor waits its turn
+        batch, failed = list(pending[:limit]), []
+        began = time.perf_counter()
+        for done, event in enumerate(batch, 1):
+            if isolate:
+                if not _apply_alone(event):
+                    failed.append(event)
+            else:
+                apply(event)  # a failure raises: the caller tries again, isolated
+            if time.perf_counter() - began > BUDGET:
+                del batch[done:]  # the rest waits for the next transaction
+                break
+        _mark(batch, failed)
     return len(batch)
 
 
-def _apply_one(event: WebhookEvent, now) -> None:
-    event.attempts += 1
+def _apply_alone(event: WebhookEvent) -> bool:
     try:
         with transaction.atomic():  # a savepoint: a failing fold undoes only its own event
             apply(event)
+    except (OperationalError, InterfaceError):
+        raise
     except Exception as exc:  # kept with its error and retried; the batch goes on
         log.exception("Applying webhook event %s (%s) failed", event.pk, event.action)
-        event.state, event.error = State.FAILED, f"{type(exc).__name__}: {exc}"[:300]
-        return
-    event.state, event.applied_at, event.error = State.APPLIED, now, ""
+        event.error = f"{type(exc).__name__}: {exc}"[:300]
+        return False
+    return True
+
+
+def _mark(batch: list[WebhookEvent], failed: list[WebhookEvent]) -> None:
+    """Record the outcome: one UPDATE for the applied, one per failure (rare)."""
+    applied = [event.pk for event in batch if event not in failed]
+    attempted = {"attempts": F("attempts") + 1}
+    WebhookEvent.objects.filter(pk__in=applied).update(
+        state=State.APPLIED, applied_at=timezone.now(), error="", **attempted
+    )
+    for event in failed:
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            state=State.FAILED, error=event.error, **attempted
+        )
 
 
 def push(changes: Changes) -> None:
@@ -137,12 +179,19 @@ class _LagWatch:
 
 def run(stop: threading.Event) -> None:
     """The processor's loop until `stop` is set: apply, push, retry, watch the lag.
-    A database that is down is waited for, never a reason to exit."""
+    A database that is down is waited for, never a reason to exit.
+
+    Pushes go out when nothing is left to apply, or every PUSH_EVERY seconds under a
+    backlog: one render per changed thing, however many batches moved it meanwhile."""
     lag, last_retry, last_lag = _LagWatch(), time.monotonic(), 0.0
+    changes, last_push = Changes(), time.monotonic()
     while not stop.is_set():
         try:
-            done = process_pending()
+            done = process_pending(changes=changes)
             now = time.monotonic()
+            if changes and (done == 0 or now - last_push > PUSH_EVERY):
+                push(changes)
+                changes, last_push = Changes(), now
             if now - last_retry > RETRY_EVERY:
                 last_retry = now
                 if retried := retry_failed():
@@ -155,5 +204,4 @@ def run(stop: threading.Event) -> None:
             close_old_connections()
             stop.wait(1)
             continue
-        if done < BATCH:
-            stop.wait(IDLE_SECONDS)
+        stop.wait(IDLE_SECONDS if done == 0 else 0.002)  # a moment for the receiver's writes

@@ -193,11 +193,13 @@ writer = Writer()
 
 
 def asgi_door(django_app):
-    """The ASGI application: webhooks here, everything else to Django."""
+    """The ASGI application: webhooks (and /healthz, liveness) here, the rest to Django."""
 
     async def app(scope, receive, send):
         if scope["type"] == "http" and scope["path"] in PATHS:
             await webhook_app(scope, receive, send, django_app)
+        elif scope["type"] == "http" and scope["path"] == "/healthz":
+            await _respond(send, 200, {"status": "ok"})  # liveness: the process answers
         else:
             await django_app(scope, receive, send)
 

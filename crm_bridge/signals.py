@@ -37,6 +37,12 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.agents or self.campaigns or self.queues or self.all_queues)
 
+    def update(self, other: "Changes") -> None:
+        self.agents |= other.agents
+        self.campaigns |= other.campaigns
+        self.queues |= other.queues
+        self.all_queues |= other.all_queues
+
 
 _collecting = threading.local()
 

@@ -1,6 +1,9 @@
 """Live push: render each change once, fan it out to every open board over Channels."""
 
-from asgiref.sync import async_to_sync
+import asyncio
+import os
+import threading
+
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.dispatch import receiver
@@ -22,7 +25,34 @@ SNAPSHOT_TTL = 300  # seconds; a quiet centre still re-renders now and then
 def broadcast(group: str, html: str) -> None:
     if html:
         _bump(group)  # before the send: a socket that joins after it renders a new snapshot
-        async_to_sync(get_channel_layer().group_send)(group, {"type": "live.html", "html": html})
+        group_send(group, {"type": "live.html", "html": html})
+
+
+class _Sender:
+    """One event loop, in a thread of its own, for every group_send of a sync process (the
+    event processor, a Celery worker): the channel layer's Redis connections live per loop,
+    so a fresh loop per send (async_to_sync) would connect anew every time."""
+
+    def __init__(self):
+        self.loop, self.lock, self.pid = None, threading.Lock(), None
+
+    def send(self, group: str, message: dict, timeout: float = 10) -> None:
+        with self.lock:
+            if self.loop is None or self.pid != os.getpid():  # none yet, or a forked child
+                self.loop, self.pid = asyncio.new_event_loop(), os.getpid()
+                threading.Thread(
+                    target=self.loop.run_forever, name="group-send", daemon=True
+                ).start()
+        sent = get_channel_layer().group_send(group, message)
+        asyncio.run_coroutine_threadsafe(sent, self.loop).result(timeout)
+
+
+_sender = _Sender()
+
+
+def group_send(group: str, message: dict) -> None:
+    """Send to a channel-layer group from sync code, in order; raises what the layer raises."""
+    _sender.send(group, message)
 
 
 def _bump(group: str) -> None:

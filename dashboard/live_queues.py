@@ -10,8 +10,6 @@ Agent changes from the polls are coalesced: the first one starts a QUEUE_PUSH_DE
 import logging
 import threading
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.dispatch import receiver
@@ -27,7 +25,7 @@ from crm_bridge.signals import (
 )
 
 from . import wallboards
-from .live import BOARD_GROUP, broadcast
+from .live import BOARD_GROUP, broadcast, group_send
 from .models import Wallboard
 from .queues import queue_stats
 
@@ -128,9 +126,7 @@ def push_agents() -> None:
 def tell_wallboard(wallboard: Wallboard, message: str) -> None:
     """ "wallboard.reload" (its settings changed) or "wallboard.closed" (revoked)."""
     group = wallboard.group
-    transaction.on_commit(
-        lambda: async_to_sync(get_channel_layer().group_send)(group, {"type": message})
-    )
+    transaction.on_commit(lambda: group_send(group, {"type": message}))
 
 
 @receiver(queues_changed)

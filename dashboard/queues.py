@@ -12,6 +12,7 @@ from django.utils import timezone
 from crm_bridge.models import Agent, AgentStatus, WebhookEvent
 from crm_bridge.models.agents import ON_CALL
 from crm_bridge.parse import tenant_tz, to_int, to_str
+from crm_bridge.signals import collected, notify_queues_changed
 
 from .models import Queue, QueueCall
 from .models.queues import CALL_ACTIONS, CHAT_ACTIONS, Outcome
@@ -19,8 +20,9 @@ from .models.queues import CALL_ACTIONS, CHAT_ACTIONS, Outcome
 TRACKED = CALL_ACTIONS | CHAT_ACTIONS
 
 
-def track(event: WebhookEvent) -> Queue | None:
-    """Fold one stored event into its call or chat; returns the queue whose numbers moved."""
+def track(event: WebhookEvent) -> int | None:
+    """Fold one stored event into its call or chat (a pipeline fold, crm_bridge/pipeline.py);
+    tells the screens which queue's numbers moved and returns its pk."""
     if event.action not in TRACKED:
         return None
     data = event.data or {}
@@ -33,18 +35,16 @@ def track(event: WebhookEvent) -> Queue | None:
     if not contact_id:
         return None
     queue, created = _learn_queue(kind, number) if number is not None else (None, False)
-    call, _ = QueueCall.objects.select_for_update().get_or_create(
-        kind=kind, contact_id=contact_id[:64]
-    )
+    call, _ = QueueCall.objects.get_or_create(kind=kind, contact_id=contact_id[:64])
     if queue is not None and (call.queue_id is None or event.action == "ENTER_QUEUE"):
         call.queue = queue
     call.apply(event.action, data, event.event_date or event.received_at or timezone.now())
     call.save()
-    if event.action == "RECORDING_READY":
+    if event.action == "RECORDING_READY" or call.queue_id is None:
         return None  # changes no number
-    if call.queue is not None:
-        call.queue.just_learned = created and call.queue_id == queue.pk
-    return call.queue
+    learned = created and queue is not None and call.queue_id == queue.pk
+    notify_queues_changed(None if learned else [call.queue_id])  # a new queue: whole panels
+    return call.queue_id
 
 
 def close_lost_calls(logins) -> list[int]:
@@ -83,7 +83,7 @@ def rebuild(since: datetime | None = None) -> int:
     events = WebhookEvent.objects.filter(action__in=TRACKED, event_date__gte=since).order_by(
         "event_date", "id"
     )
-    with transaction.atomic():
+    with transaction.atomic(), collected():  # nothing to push until the rebuild is done
         QueueCall.objects.filter(
             Q(last_event_at__gte=since) | Q(last_event_at__isnull=True)
         ).delete()
