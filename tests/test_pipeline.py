@@ -76,7 +76,7 @@ def test_a_processor_killed_mid_batch_loses_and_doubles_nothing(tmp_path):
     manage("shell", "-c", script)
     applied = "SELECT COUNT(*) FROM crm_bridge_webhookevent WHERE state = 'applied'"
     kills = 0
-    while count(applied) < 2000 and kills < 50:
+    while count(applied) < 2000 and kills < 5:
         before = count(applied)
         proc = subprocess.Popen(
             [PY, "manage.py", "process_events"], cwd=ROOT, env=env, start_new_session=True
