@@ -1,6 +1,7 @@
 """Starting and stopping the product's processes, shared by `make run` (scripts/run_stack.py),
 the tests (tests/conftest.py) and the benchmarks (bench/): the embedded Valkey server, the
-Thulium simulator, daphne and a Celery worker with beat. Standard library only; 127.0.0.1."""
+Thulium simulator, daphne, a Celery worker with beat and the event processor. Standard library
+only; 127.0.0.1."""
 
 import ctypes
 import os
@@ -55,17 +56,28 @@ def wait_for_port(port: int, proc: subprocess.Popen, name: str, timeout: float =
 
 
 class Processes:
-    """Children in sessions of their own (Ctrl-C reaches only us; we stop them newest first)."""
+    """Children in sessions of their own (Ctrl-C reaches only us; we stop them newest first).
+
+    Each child's args, env and Popen options are kept, so a dead one can be started again.
+    """
 
     def __init__(self):
         self.procs: list[tuple[str, subprocess.Popen]] = []
+        self._how: dict[subprocess.Popen, tuple[list[str], dict | None, dict]] = {}
 
     def spawn(self, name: str, args: list[str], env: dict | None = None, **kwargs):
-        proc = subprocess.Popen(
-            args, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_die_with_parent, **kwargs
-        )
+        proc = _start(args, env, kwargs)
         self.procs.append((name, proc))
+        self._how[proc] = (args, env, kwargs)
         return proc
+
+    def respawn(self, proc: subprocess.Popen) -> subprocess.Popen:
+        """Start a dead child again as it was started, in its place; returns the new one."""
+        args, env, kwargs = self._how.pop(proc)
+        new = _start(args, env, kwargs)
+        self._how[new] = (args, env, kwargs)
+        self.procs = [(name, new if old is proc else old) for name, old in self.procs]
+        return new
 
     def stop(self, timeout: float = 10) -> None:
         for _, proc in reversed(self.procs):
@@ -79,9 +91,19 @@ class Processes:
                 _signal(proc, signal.SIGKILL)
                 proc.wait()
         self.procs.clear()
+        self._how.clear()
 
-    def dead(self) -> list[str]:
-        return [name for name, proc in self.procs if proc.poll() is not None]
+    def exited(self) -> list[tuple[str, subprocess.Popen]]:
+        return [(name, proc) for name, proc in self.procs if proc.poll() is not None]
+
+    @staticmethod
+    def kill_leftovers(proc: subprocess.Popen) -> None:
+        """Kill what a child that has just exited left running in its session (a Celery worker
+        killed with SIGKILL leaves its beat process). Only just after: pids are reused in time."""
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def __enter__(self):
         return self
@@ -89,6 +111,12 @@ class Processes:
     def __exit__(self, *exc):
         self.stop()
         return False
+
+
+def _start(args: list[str], env: dict | None, kwargs: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_die_with_parent, **kwargs
+    )
 
 
 def _die_with_parent() -> None:
@@ -134,7 +162,8 @@ def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 def web_and_worker(procs: Processes, env: dict, port: int, schedule: Path, **kw) -> str:
-    """daphne on the port and a Celery worker with beat; returns the base URL when it answers.
+    """daphne on the port, a Celery worker with beat and the event processor (`manage.py
+    process_events`, which applies the stored webhooks); returns the base URL when it answers.
 
     `bind` (127.0.0.1), `concurrency` (2) and `loglevel` (WARNING) may be given; the rest of
     kw goes to the subprocesses (e.g. stdout).
@@ -155,5 +184,6 @@ def web_and_worker(procs: Processes, env: dict, port: int, schedule: Path, **kw)
         worker_env,
         **kw,
     )  # fmt: skip
+    procs.spawn("events", [PY, "manage.py", "process_events"], env, **kw)
     wait_for_port(port, web, "daphne")
     return f"http://127.0.0.1:{port}"
