@@ -26,6 +26,8 @@
 
     4. RECONCILE: the agents_statuses poll (crm_bridge/sync.py) is the authority on status;
        the board shows the ingest lag (WebhookEvent.ingest_lag) when events wait too long.
+       Every HEARTBEAT_SECONDS the processor sends each screen its health banner; a screen
+       that hears nothing for 15 s says "live updates paused" and reconnects.
 
 The processor is its own process (`manage.py process_events`, started by `make run`): one
 consumer keeps the order, it needs neither the broker nor Redis to apply, and it wakes
@@ -52,7 +54,6 @@ from dashboard import queues
 from . import campaign_events, events
 from .models import WebhookEvent
 from .signals import Changes, collected, poll_health_changed, send_changes
-from .sync import LAG_SHOWN
 
 log = logging.getLogger(__name__)
 State = WebhookEvent.State
@@ -61,6 +62,7 @@ BATCH = 200  # events per transaction at most,
 BUDGET = 0.02  # and seconds: the receiver's writer waits for the lock no longer than this
 IDLE_SECONDS = 0.05
 PUSH_EVERY = 0.1  # seconds between pushes while a backlog is applied
+HEARTBEAT_SECONDS = 5  # live.js calls a socket silent for 15 s paused
 RETRY_EVERY = 60  # seconds between retries of failed events
 MAX_ATTEMPTS = 5  # then an event stays "failed" until retried by hand (Django admin)
 
@@ -164,20 +166,13 @@ def retry_failed() -> int:
     )
 
 
-class _LagWatch:
-    """Tells the screens when the events start waiting longer than LAG_SHOWN, how late they
-    are while they do (every few seconds), and when they have caught up."""
-
-    def __init__(self):
-        self.lagging, self.told = False, 0.0
-
-    def check(self) -> None:
-        lagging = WebhookEvent.ingest_lag() > LAG_SHOWN
-        if lagging != self.lagging or (lagging and time.monotonic() - self.told > 5):
-            self.lagging, self.told = lagging, time.monotonic()
-            for _, result in poll_health_changed.send_robust(sender=None, name="pipeline"):
-                if isinstance(result, Exception):
-                    log.warning("Could not push the health banner: %s", result)
+def heartbeat() -> None:
+    """Every open screen gets its health banner (poll freshness, ingest lag) through the
+    channel layer: its arrival proves Redis and this processor alive; a page that hears
+    none for a while says its live updates are paused and reconnects (live.js)."""
+    for _, result in poll_health_changed.send_robust(sender=None, name="heartbeat"):
+        if isinstance(result, Exception):
+            log.warning("Could not send the heartbeat: %s", result)
 
 
 def run(stop: threading.Event) -> None:
@@ -186,7 +181,7 @@ def run(stop: threading.Event) -> None:
 
     Pushes go out when nothing is left to apply, or every PUSH_EVERY seconds under a
     backlog: one render per changed thing, however many batches moved it meanwhile."""
-    lag, last_retry, last_lag = _LagWatch(), time.monotonic(), 0.0
+    last_retry, last_beat = time.monotonic(), 0.0
     changes, last_push = Changes(), time.monotonic()
     while not stop.is_set():
         try:
@@ -199,9 +194,9 @@ def run(stop: threading.Event) -> None:
                 last_retry = now
                 if retried := retry_failed():
                     log.info("Retrying %d failed events", retried)
-            if now - last_lag > 1:
-                last_lag = now
-                lag.check()
+            if now - last_beat > HEARTBEAT_SECONDS:
+                last_beat = now
+                heartbeat()
         except DatabaseError:
             log.exception("Database error in the event processor; retrying in 1 s")
             close_old_connections()

@@ -20,6 +20,7 @@ BOARD = "dashboard/board.html"
 CAMPAIGNS_GROUP = "campaigns"
 CAMPAIGNS = "dashboard/campaigns.html"
 SNAPSHOT_TTL = 300  # seconds; a quiet centre still re-renders now and then
+HEARTBEAT = '<div id="live-heartbeat" data-heartbeat hidden></div>'
 
 
 def broadcast(group: str, html: str) -> None:
@@ -108,6 +109,8 @@ def _push_agents(sender, logins, **kwargs):
 def _push_health(sender, name, **kwargs):
     health = {"health": data_health()}  # the banner needs nothing else
     broadcast(BOARD_GROUP, render_to_string(f"{BOARD}#health-banner", health))
+    if name == "heartbeat":  # the campaign list has no banner, but wants to know it is live
+        group_send(CAMPAIGNS_GROUP, {"type": "live.html", "html": HEARTBEAT})
 
 
 # --- Campaigns (/ws/campaigns/) -------------------------------------------------------------

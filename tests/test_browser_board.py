@@ -168,7 +168,7 @@ def test_a_lost_live_connection_is_said_and_recovered_with_what_was_missed(
     cut["on"] = True
     sockets[-1].close(code=code, reason="cut by the test")  # as if the server went away
     expect(banner).to_be_visible(timeout=5_000)
-    expect(banner).to_contain_text(re.compile(r"Live connection lost at \d\d:\d\d:\d\d"))
+    expect(banner).to_contain_text(re.compile(r"Live updates paused since \d\d:\d\d:\d\d"))
     stack.sim.control("event", {"action": "AGENT_STATUS_CHANGED", "agent_login": target,
                                 "pause_id": 4})  # fmt: skip
     page.wait_for_timeout(1_500)

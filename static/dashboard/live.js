@@ -251,7 +251,23 @@
     el.hidden = !show;
     document.documentElement.classList.toggle("live-lost", show);
   }
-  document.addEventListener("htmx:wsOpen", function () { retries = 0; banner(false); });
+  // The server sends every screen a heartbeat (its health banner) through the channel layer
+  // every 5 s: an open socket that hears none for SILENT_MS (Redis or the event processor
+  // down) is as stale as a closed one: say so and reconnect, for a fresh snapshot.
+  var SILENT_MS = 15000, lastBeat = Date.now(), socket = null;
+  document.addEventListener("htmx:wsOpen", function (e) {
+    retries = 0; banner(false); lastBeat = Date.now();
+    socket = e.detail.event && e.detail.event.target;
+  });
+  document.addEventListener("htmx:wsBeforeMessage", function (e) {
+    if (e.detail.message.indexOf("data-heartbeat") !== -1) lastBeat = Date.now();
+  });
+  setInterval(function () {
+    if (socket && socket.readyState === 1 && Date.now() - lastBeat > SILENT_MS) {
+      socket.close(4000, "no heartbeat");
+      socket = null;
+    }
+  }, 1000);
   document.addEventListener("htmx:wsClose", function (e) {
     banner(true);
     var code = e.detail.event && e.detail.event.code;
