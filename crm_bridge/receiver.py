@@ -220,7 +220,7 @@ async def webhook_app(scope, receive, send, django_app) -> None:
         return  # the sender went away
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data" and len(body) <= intake.MAX_BODY_BYTES:
-        await django_app(scope, _replay(body), send)  # Django parses multipart
+        await django_app(scope, _replay(body, receive), send)  # Django parses multipart
         return
     event = to_event(body, content_type)
     status, answer = await asyncio.wrap_future(writer.submit(event))
@@ -243,11 +243,18 @@ async def _read_body(receive) -> bytes | None:
             return b"".join(chunks)
 
 
-def _replay(body: bytes):
-    async def receive():
+def _replay(body: bytes, receive):
+    """The body once more for Django, then what the client sends (its disconnect)."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return receive
+    return replay
 
 
 async def _respond(send, status: int, answer: dict, headers=()) -> None:
