@@ -10,6 +10,7 @@
 
 from django.utils import timezone
 
+from . import rows
 from .campaign_events import FAILED_OUTCOMES
 from .models import Agent, WebhookEvent
 from .models.agents import ON_CALL, AgentStatus
@@ -70,7 +71,7 @@ def apply_agent_event(event: WebhookEvent) -> bool:
     """Move the agent's live state for one event; returns whether the board changed."""
     if event.action not in AGENT_ACTIONS | OUTBOUND_AGENT_ACTIONS or not event.agent_login:
         return False
-    agent, _ = Agent.objects.get_or_create(login=event.agent_login)
+    agent = rows.get_or_create(Agent, login=event.agent_login)
     data, when = event.data or {}, event.event_date
     if event.action == "AGENT_PHONE_CONNECTED":
         # Only a logout after it makes it stale (a call since then does not).
@@ -84,7 +85,7 @@ def apply_agent_event(event: WebhookEvent) -> bool:
         changed = _move(agent, event.action, data, when)
     if not changed:
         return False
-    agent.save()
+    rows.save(agent)
     notify_agents_changed([agent.login])
     return True
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
+from crm_bridge import rows
 from crm_bridge.models import Agent, AgentStatus, WebhookEvent
 from crm_bridge.models.agents import ON_CALL
 from crm_bridge.parse import tenant_tz, to_int, to_str
@@ -35,11 +36,11 @@ def track(event: WebhookEvent) -> int | None:
     if not contact_id:
         return None
     queue, created = _learn_queue(kind, number) if number is not None else (None, False)
-    call, _ = QueueCall.objects.get_or_create(kind=kind, contact_id=contact_id[:64])
+    call = rows.get_or_create(QueueCall, kind=kind, contact_id=contact_id[:64])
     if queue is not None and (call.queue_id is None or event.action == "ENTER_QUEUE"):
         call.queue = queue
     call.apply(event.action, data, event.event_date or event.received_at or timezone.now())
-    call.save()
+    rows.save(call)
     if event.action == "RECORDING_READY" or call.queue_id is None:
         return None  # changes no number
     learned = created and queue is not None and call.queue_id == queue.pk
@@ -73,7 +74,7 @@ def close_lost_calls(logins) -> list[int]:
 
 
 def _learn_queue(kind: str, number: int) -> tuple[Queue, bool]:
-    return Queue.objects.get_or_create(kind=kind, number=number)
+    return Queue.objects.get_or_create(kind=kind, number=number)  # created: whole panels
 
 
 def rebuild(since: datetime | None = None) -> int:
