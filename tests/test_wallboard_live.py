@@ -1,6 +1,7 @@
 """The live feed: a wallboard socket gets a snapshot, then each change rendered for it, over
 the real channel layer (the embedded Valkey); a wrong or revoked token is closed with 4404."""
 
+import asyncio
 import json
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -114,19 +115,31 @@ def _ago(seconds: int) -> str:
     return format_local(timezone.now() - timedelta(seconds=seconds))
 
 
+def _first_push_to(group: str, cause) -> dict:
+    """What the group hears first once cause() has run: listening, the change and the wait in
+    one event loop (a pub/sub layer keeps nothing for a listener that is not there), bounded."""
+
+    async def run():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        try:
+            await sync_to_async(cause)()
+            return await asyncio.wait_for(layer.receive(channel), timeout=5)
+        finally:
+            await layer.group_discard(group, channel)
+
+    return async_to_sync(run)()
+
+
 def test_the_board_gets_the_queue_tile(client, django_capture_on_commit_callbacks):
     post(client, "ENTER_QUEUE", connection_id="b1", queue_id=155, date=_ago(9))
-    layer = get_channel_layer()
 
-    async def listen():
-        channel = await layer.new_channel()
-        await layer.group_add("board", channel)
-        return channel
+    def abandon():
+        with django_capture_on_commit_callbacks(execute=True):
+            post(client, "ABANDONED", connection_id="b1", queue_id=155, hold_time=9, date=_ago(0))
 
-    channel = async_to_sync(listen)()
-    with django_capture_on_commit_callbacks(execute=True):
-        post(client, "ABANDONED", connection_id="b1", queue_id=155, hold_time=9, date=_ago(0))
-    message = async_to_sync(layer.receive)(channel)
+    message = _first_push_to("board", abandon)
     assert message["type"] == "live.html"
     assert message["html"].lstrip().startswith('<article id="queue-155"')
     assert 'data-field="abandoned">1' in message["html"]
@@ -139,14 +152,7 @@ def test_an_agent_change_reaches_wallboards_showing_agents():
 
     board = Wallboard.objects.create(name="Agents", kind=Wallboard.Kind.AGENTS, language="pl")
     Agent.objects.create(login="jkowalski", name="Jan", surname="Kowalski", status="PAUSED")
-    layer = get_channel_layer()
-
-    async def listen():
-        channel = await layer.new_channel()
-        await layer.group_add(board.group, channel)
-        return channel
-
-    channel = async_to_sync(listen)()
-    agents_changed.send(sender=None, logins=["jkowalski"])
-    html = async_to_sync(layer.receive)(channel)["html"]
+    html = _first_push_to(
+        board.group, lambda: agents_changed.send(sender=None, logins=["jkowalski"])
+    )["html"]
     assert 'id="wb-agents"' in html and "Jan Kowalski" in html and "Pauza" in html
