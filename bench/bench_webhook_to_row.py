@@ -1,19 +1,23 @@
-"""End to end: a webhook's arrival at POST /webhooks/thulium/ to the row changing in Chromium.
+"""End to end: a webhook's arrival at POST /webhooks/thulium/ to the row changing in Chromium,
+on every one of several open boards.
 
 The whole product runs as in tests/conftest.py's `stack` fixture (own SQLite file, embedded
-Valkey, daphne, Celery worker with beat polling every THULIUM_POLL_SECONDS, default 3 s) against
-the simulator with 1,000 agents and no traffic. The simulator sends no webhooks here: this
-script is the only sender. Each event is AGENT_STATUS_CHANGED, alternately pause_id 2..5 for a
-FREE agent and null for a PAUSED one (distinct logins within a run), posted form-encoded with
-Basic auth from a sender thread (paced run) or 4 threads (burst run); a separate thread then makes
-the same change in the simulator (/_sim/event) so the next poll agrees with the webhook instead
-of undoing it 10 s later.
+Valkey, daphne, the event processor, Celery worker with beat polling every
+THULIUM_POLL_SECONDS, default 3 s) against the simulator with 1,000 agents and no traffic. The
+simulator sends no webhooks here: this script is the only sender. Each event is
+AGENT_STATUS_CHANGED toggling a logged-in agent between FREE and PAUSED (pause_id 2..5),
+agents taken in a shuffled round so one agent's changes are 1,000 events apart; posted
+form-encoded with Basic auth by 8 sender threads, paced (--rate) or as fast as they go
+(--burst). A separate thread makes the same change in the simulator (/_sim/event) so the
+polls agree with the webhooks instead of correcting them.
 
-In the page (logged in as the demo supervisor) a MutationObserver records
-performance.timeOrigin + performance.now() when #agent-<login> has the expected data-status;
+In each page (logged in as the demo supervisor) a MutationObserver records
+performance.timeOrigin + performance.now() when #agent-<login> shows the expected data-status;
 latency = that time - time.time() taken just before the POST was sent (same machine clock).
+An event not shown on a board within 5 s counts as missing there.
 
-    .venv/bin/python bench/bench_webhook_to_row.py [--events 300] [--rate 20] [--burst 100]
+    .venv/bin/python bench/bench_webhook_to_row.py [--boards 3] [--events 6000] [--rate 200]
+                                                   [--burst 500]
 """
 
 import argparse
@@ -49,9 +53,10 @@ PASSWORD = "bench-demo-pass-123"
 TZ = ZoneInfo("Europe/Warsaw")
 SEEN_WITHIN = 5.0  # seconds
 MAX_RUN_SECONDS = 120
-BURST_THREADS = 4
+SENDERS = 8  # sender threads, each waiting for its answer
 
 OBSERVER_JS = """() => {
+  // expect: {login: [{id, status}, ...]} in the order sent; only rows that changed are looked at.
   const b = window.__bench = {expect: {}, seen: {}, frame: {}, longtask_ms: 0, messages: 0};
   try {
     new PerformanceObserver((list) => {
@@ -59,14 +64,22 @@ OBSERVER_JS = """() => {
     }).observe({type: 'longtask', buffered: false});
   } catch (e) {}
   document.addEventListener('htmx:wsAfterMessage', () => { b.messages += 1; });
-  const check = () => {
+  const check = (records) => {
     const now = performance.timeOrigin + performance.now();
-    for (const id in b.expect) {
-      const e = b.expect[id];
-      const row = document.getElementById('agent-' + e.login);
-      if (row && row.dataset.status === e.status) {
+    const rows = new Set();
+    for (const r of records) {
+      if (r.type === 'attributes') rows.add(r.target);
+      for (const n of r.addedNodes || []) {
+        if (n.nodeType !== 1) continue;
+        if (n.matches('tr.agent')) rows.add(n);
+        n.querySelectorAll('tr.agent').forEach((x) => rows.add(x));
+      }
+    }
+    for (const row of rows) {
+      const list = b.expect[(row.id || '').slice(6)];
+      while (list && list.length && row.dataset.status === list[0].status) {
+        const id = list.shift().id;
         b.seen[id] = now;
-        delete b.expect[id];
         requestAnimationFrame(() => { b.frame[id] = performance.timeOrigin + performance.now(); });
       }
     }
@@ -79,9 +92,10 @@ OBSERVER_JS = """() => {
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=300)
-    parser.add_argument("--rate", type=float, default=20.0, help="events per second (paced run)")
-    parser.add_argument("--burst", type=int, default=100)
+    parser.add_argument("--events", type=int, default=6000)
+    parser.add_argument("--rate", type=float, default=200.0, help="events per second (paced)")
+    parser.add_argument("--burst", type=int, default=500)
+    parser.add_argument("--boards", type=int, default=3, help="boards open in Chromium")
     args = parser.parse_args()
     started = time.monotonic()
     with Children() as kids, tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
@@ -109,8 +123,6 @@ def run(kids: Children, folder: Path, args) -> dict:
     url, sim, env = start_stack(kids, folder)
     pids = {name: proc.pid for name, proc in kids.procs}
     rng = random.Random(7)
-    hook = requests.Session()
-    hook.auth = (HOOK_USER, HOOK_PASSWORD)
     control = requests.Session()
 
     def sim_agents() -> dict:
@@ -124,12 +136,10 @@ def run(kids: Children, folder: Path, args) -> dict:
         body = {"action": "AGENT_STATUS_CHANGED", "agent_login": login, "pause_id": pause_id}
         control.post(f"{sim}/_sim/event", json=body, timeout=10).raise_for_status()
 
-    # Enough paused agents for the runs; the poll brings them to the board before we measure.
-    need = max(args.events, args.burst) // 2 + 20
+    # Half the logged-in agents paused, so a run toggles both ways; the poll brings them in.
     agents = sim_agents()
-    paused = [x for x, a in agents.items() if a["status"] == "PAUSED"]
     free = [x for x, a in agents.items() if a["status"] == "FREE"]
-    for login in rng.sample(free, max(0, need - len(paused))):
+    for login in rng.sample(free, len(free) // 2):
         sim_event(login, rng.choice([2, 3, 4, 5]))
 
     with sync_playwright() as pw:
@@ -137,22 +147,27 @@ def run(kids: Children, folder: Path, args) -> dict:
             executable_path=processes.CHROMIUM, args=processes.CHROMIUM_ARGS
         )
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
-            context.set_default_timeout(30_000)
-            page = context.new_page()
-            page.goto(f"{url}/login/")
-            page.fill("input[name=username]", "supervisor")
-            page.fill("input[name=password]", PASSWORD)
-            t0 = time.perf_counter()
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{url}/")
-            page.wait_for_function("document.querySelectorAll('tr.agent').length > 900")
-            board_load_s = time.perf_counter() - t0
-            # Wait until the board agrees with the simulator (the poll took the prep pauses).
+            pages, board_load_s = [], []
+            for _ in range(args.boards):
+                context = browser.new_context(
+                    viewport={"width": 1400, "height": 900}, locale="en-GB"
+                )
+                context.set_default_timeout(60_000)
+                page = context.new_page()
+                page.goto(f"{url}/login/")
+                page.fill("input[name=username]", "supervisor")
+                page.fill("input[name=password]", PASSWORD)
+                t0 = time.perf_counter()
+                page.click("button[type=submit]")
+                page.wait_for_url(f"{url}/")
+                page.wait_for_function("document.querySelectorAll('tr.agent').length > 900")
+                board_load_s.append(round(time.perf_counter() - t0, 2))
+                pages.append(page)
+            # Wait until the boards agree with the simulator (the poll took the prep pauses).
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 agents = sim_agents()
-                shown = page.evaluate(
+                shown = pages[-1].evaluate(
                     "() => Object.fromEntries([...document.querySelectorAll('tr.agent')]"
                     ".map(r => [r.id.slice(6), r.dataset.status]))"
                 )
@@ -160,29 +175,28 @@ def run(kids: Children, folder: Path, args) -> dict:
                 if len(wrong) <= 5:  # an agent's own ending call may still be settling
                     break
                 time.sleep(1)
-            page.evaluate(OBSERVER_JS)
-            clock = calibrate(page)
+            for page in pages:
+                page.evaluate(OBSERVER_JS)
+            clock = calibrate(pages[0])
 
             runs = {}
-            runs["warmup"] = one_run(page, hook, url, sim_agents, sim_event, rng, 10, 10.0)
-            for name, n, rate in (("paced", args.events, args.rate), ("burst", args.burst, None)):
-                cpu0 = {
-                    "daphne": group_cpu_seconds(pids["daphne"]),
-                    "celery": group_cpu_seconds(pids["celery"]),
-                }
-                runs[name] = one_run(page, hook, url, sim_agents, sim_event, rng, n, rate)
+            runs["warmup"] = one_run(pages, url, sim_agents, sim_event, rng, 20, 10.0)
+            plan = (("paced", args.events, args.rate), ("burst", args.burst, None))
+            for name, n, rate in plan:
+                cpu0 = {k: group_cpu_seconds(pids[k]) for k in ("daphne", "celery", "events")}
+                runs[name] = one_run(pages, url, sim_agents, sim_event, rng, n, rate)
                 runs[name]["server_cpu_s"] = {
-                    "daphne": round(group_cpu_seconds(pids["daphne"]) - cpu0["daphne"], 2),
-                    "celery": round(group_cpu_seconds(pids["celery"]) - cpu0["celery"], 2),
+                    k: round(group_cpu_seconds(pids[k]) - cpu0[k], 2) for k in cpu0
                 }
-            clock_after = calibrate(page)
+            clock_after = calibrate(pages[0])
         finally:
             browser.close()
     del runs["warmup"]["latencies_ms"]
     return {
         "agents": AGENTS,
+        "boards": args.boards,
         "poll_seconds": int(env.get("THULIUM_POLL_SECONDS") or 3),
-        "board_load_after_login_s": round(board_load_s, 2),
+        "board_load_after_login_s": board_load_s,
         "clock_offset_ms": {"before": clock, "after": clock_after},
         "runs": runs,
     }
@@ -200,27 +214,37 @@ def calibrate(page) -> dict:
     return {"offset": round(best[0], 2), "round_trip": round(best[1], 2)}
 
 
-def one_run(page, hook, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
-    agents = sim_agents()
-    free = [x for x, a in agents.items() if a["status"] == "FREE"]
-    paused = [x for x, a in agents.items() if a["status"] == "PAUSED"]
-    to_pause = rng.sample(free, (n + 1) // 2)
-    to_free = rng.sample(paused, n // 2)
+def plan_events(agents: dict, rng, n: int) -> list[tuple[str, int | None, str]]:
+    """n status changes that toggle logged-in agents taken in a shuffled round: the same
+    agent comes back only after every other one, so no two changes of one agent are merged
+    into one push (and each is a change the board must show)."""
+    state = {x: a["status"] for x, a in agents.items() if a["status"] in ("FREE", "PAUSED")}
+    order = list(state)
+    rng.shuffle(order)
     events = []
     for i in range(n):
-        if i % 2 == 0:
-            events.append((to_pause[i // 2], rng.choice([2, 3, 4, 5]), "PAUSED"))
+        login = order[i % len(order)]
+        if state[login] == "FREE":
+            events.append((login, rng.choice([2, 3, 4, 5]), "PAUSED"))
+            state[login] = "PAUSED"
         else:
-            events.append((to_free[i // 2], None, "FREE"))
-    expect = {
-        str(i): {"login": login, "status": status} for i, (login, _, status) in enumerate(events)
-    }
-    page.evaluate(
-        "(e) => { window.__bench.expect = e; window.__bench.seen = {};"
-        " window.__bench.frame = {}; window.__bench.longtask_ms = 0;"
-        " window.__bench.messages = 0; }",
-        expect,
-    )
+            events.append((login, None, "FREE"))
+            state[login] = "FREE"
+    return events
+
+
+def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
+    events = plan_events(sim_agents(), rng, n)
+    expect: dict[str, list] = {}
+    for i, (login, _, status) in enumerate(events):
+        expect.setdefault(login, []).append({"id": str(i), "status": status})
+    for page in pages:
+        page.evaluate(
+            "(e) => { window.__bench.expect = e; window.__bench.seen = {};"
+            " window.__bench.frame = {}; window.__bench.longtask_ms = 0;"
+            " window.__bench.messages = 0; }",
+            expect,
+        )
 
     sent = [None] * n
     answers = [None] * n
@@ -233,7 +257,7 @@ def one_run(page, hook, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         session = getattr(local, "hook", None)
         if session is None:
             session = local.hook = requests.Session()
-            session.auth = hook.auth
+            session.auth = (HOOK_USER, HOOK_PASSWORD)
         data = {
             "action": "AGENT_STATUS_CHANGED",
             "agent_login": login,
@@ -249,16 +273,6 @@ def one_run(page, hook, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         http_ms[i] = (time.perf_counter() - t) * 1000
         to_sync.put((login, pause_id))
 
-    def paced():
-        begin = time.monotonic()
-        for i in range(n):
-            delay = begin + i / rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            if time.monotonic() - begin > MAX_RUN_SECONDS:
-                break
-            post(i)
-
     def syncer():
         # Keeps the simulator in step (so the poll agrees with the webhooks), off the timed path.
         while True:
@@ -270,41 +284,48 @@ def one_run(page, hook, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
     sync_thread = threading.Thread(target=syncer, daemon=True)
     sync_thread.start()
     t_start = time.monotonic()
-    if rate:
-        sender = threading.Thread(target=paced, daemon=True)
-        sender.start()
-        sender.join(timeout=MAX_RUN_SECONDS + 30)
-    else:
-        with ThreadPoolExecutor(BURST_THREADS) as pool:
-            list(pool.map(post, range(n), timeout=MAX_RUN_SECONDS))
+    with ThreadPoolExecutor(SENDERS) as pool:
+        futures = []
+        for i in range(n):
+            delay = t_start + i / rate - time.monotonic() if rate else 0
+            if delay > 0:
+                time.sleep(delay)
+            if time.monotonic() - t_start > MAX_RUN_SECONDS:
+                break
+            futures.append(pool.submit(post, i))
+        for future in futures:
+            future.result()
     send_seconds = time.monotonic() - t_start
     to_sync.put(None)
-    # Wait until every event is seen, or 5 s after the last one was sent.
-    last = max((s for s in sent if s is not None), default=time.time() * 1000)
+    # Wait until every event is seen on every board, or 5 s after the last one was sent.
+    last = max((x for x in sent if x is not None), default=time.time() * 1000)
+    left = "Object.values(window.__bench.expect).reduce((a, l) => a + l.length, 0)"
     while time.time() * 1000 < last + SEEN_WITHIN * 1000 + 200:
-        if page.evaluate("Object.keys(window.__bench.expect).length") == 0:
+        if all(page.evaluate(left) == 0 for page in pages):
             break
         time.sleep(0.1)
     time.sleep(0.1)  # the rAF stamps
-    sync_thread.join(timeout=60)
-    seen = page.evaluate("window.__bench.seen")
-    frame = page.evaluate("window.__bench.frame")
-    browser_busy = page.evaluate("[window.__bench.longtask_ms, window.__bench.messages]")
-    latencies, frames, missing = [], [], 0
-    for i in range(n):
-        at = seen.get(str(i))
-        if sent[i] is None or at is None or at - sent[i] > SEEN_WITHIN * 1000:
-            missing += 1
-            continue
-        latencies.append(at - sent[i])
-        if str(i) in frame:
-            frames.append(frame[str(i)] - sent[i])
+    sync_thread.join(timeout=120)
+    latencies, frames, missing, long_tasks, messages = [], [], 0, 0, 0
+    for page in pages:
+        seen = page.evaluate("window.__bench.seen")
+        frame = page.evaluate("window.__bench.frame")
+        busy = page.evaluate("[window.__bench.longtask_ms, window.__bench.messages]")
+        long_tasks, messages = long_tasks + busy[0], messages + busy[1]
+        for i in range(n):
+            at = seen.get(str(i))
+            if sent[i] is None or at is None or at - sent[i] > SEEN_WITHIN * 1000:
+                missing += 1
+                continue
+            latencies.append(at - sent[i])
+            if str(i) in frame:
+                frames.append(frame[str(i)] - sent[i])
     statuses = {}
     for a in answers:
         statuses[str(a)] = statuses.get(str(a), 0) + 1
     return {
         "events": n,
-        "rate_per_s": rate or f"as fast as possible ({BURST_THREADS} sender threads)",
+        "rate_per_s": rate or f"as fast as possible ({SENDERS} sender threads)",
         "send_seconds": round(send_seconds, 2),
         "achieved_rate_per_s": round(n / send_seconds, 1) if send_seconds else None,
         "webhook_answers": statuses,
@@ -312,8 +333,8 @@ def one_run(page, hook, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         "dom_latency_ms": stats(latencies),
         "next_frame_latency_ms": stats(frames),
         "not_seen_within_5s": missing,
-        "browser_long_tasks_ms": round(browser_busy[0]),
-        "ws_messages_received": browser_busy[1],
+        "browser_long_tasks_ms": round(long_tasks),
+        "ws_messages_received": messages,
         "latencies_ms": [round(x, 1) for x in latencies],
     }
 
@@ -332,7 +353,10 @@ def stats(values: list[float]) -> dict:
 
 
 def report(r: dict, path) -> None:
-    print(f"Webhook -> row in Chromium, {r['agents']} agents, poll every {r['poll_seconds']} s")
+    print(
+        f"Webhook -> row in Chromium, {r['boards']} boards of {r['agents']} agents, "
+        f"poll every {r['poll_seconds']} s"
+    )
     print(
         f"  board load after login: {r['board_load_after_login_s']} s; "
         f"browser-Python clock offset {r['clock_offset_ms']['before']['offset']} ms "

@@ -19,11 +19,36 @@
     else if (el.firstChild.nodeValue !== text) el.firstChild.nodeValue = text;
   }
 
+  function tickOne(el, now) {
+    var since = Date.parse(el.getAttribute("data-since"));
+    if (!isNaN(since)) setText(el, formatDuration((now - since) / 1000));
+  }
+
   function tick(root) {
     var now = Date.now();
-    (root || document).querySelectorAll("[data-since]").forEach(function (el) {
-      var since = Date.parse(el.getAttribute("data-since"));
-      if (!isNaN(since)) setText(el, formatDuration((now - since) / 1000));
+    (root || document).querySelectorAll("[data-since]").forEach(function (el) { tickOne(el, now); });
+  }
+
+  // An agent row's timer ticks only while the row is on screen: a thousand text changes a
+  // second would keep the browser re-laying out the board and late with every live message.
+  var onScreen = new Set();
+  var rowWatcher = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) { onScreen.add(entry.target); tick(entry.target); }
+      else onScreen.delete(entry.target);
+    });
+  }) : null;
+
+  function watchRow(row) { if (rowWatcher) rowWatcher.observe(row); }
+
+  function tickAll() {
+    if (!rowWatcher) { tick(); return; }
+    onScreen.forEach(function (row) {
+      if (row.isConnected) tick(row); else onScreen.delete(row);  // replaced by a live update
+    });
+    var now = Date.now();  // queue tiles, wallboards: every timer
+    document.querySelectorAll("[data-since]:not(tr.agent [data-since])").forEach(function (el) {
+      tickOne(el, now);
     });
   }
 
@@ -70,7 +95,7 @@
       });
       if (rows.length) {
         applyFilters(rows);
-        rows.forEach(function (row) { tick(row); });
+        rows.forEach(function (row) { tick(row); watchRow(row); });
         sortSoon();
       }
     }).observe(table, { childList: true, subtree: true });
@@ -279,13 +304,37 @@
     }
   });
   // A new status-counts list arrives with each change: keep the chosen one marked.
+  function markFilter(counts) {
+    var f = filterState();
+    if (f) counts.querySelectorAll("[data-status-filter]").forEach(function (a) {
+      a.classList.toggle("active", a.dataset.statusFilter === f.status);
+    });
+  }
   document.addEventListener("htmx:oobAfterSwap", function (e) {
-    if (e.target.id === "status-counts") {
-      var f = filterState();
-      if (f) e.target.querySelectorAll("[data-status-filter]").forEach(function (a) {
-        a.classList.toggle("active", a.dataset.statusFilter === f.status);
-      });
-    }
+    if (e.target.id === "status-counts") markFilter(e.target);
+  });
+
+  // The board's messages (rows, counts, tiles, banners: every top-level element replaces the
+  // one with its id) are swapped in here: plain replaceWith, none of htmx's per-element
+  // processing and settling, which made each message of many rows cost the browser 100 ms
+  // and more on a board of 1,000 agents. A row new to the board is added to it.
+  document.addEventListener("htmx:wsBeforeMessage", function (e) {
+    var socketElt = e.target;
+    if (!socketElt.matches(".board[data-live]")) return;
+    e.preventDefault();
+    var message = document.createElement("template");
+    message.innerHTML = e.detail.message;
+    Array.prototype.slice.call(message.content.children).forEach(function (el) {
+      var old = el.id && document.getElementById(el.id);
+      if (old) old.replaceWith(el);
+      else if (el.matches("tr.agent") && document.getElementById("agent-rows")) {
+        document.getElementById("agent-rows").appendChild(el);
+      } else return;
+      if (el.id === "status-counts") markFilter(el);
+      if (window.htmx && el.querySelector("[hx-get], [hx-post]")) htmx.process(el);
+    });
+    socketElt.dispatchEvent(new CustomEvent("htmx:wsAfterMessage",
+      { bubbles: true, detail: { message: e.detail.message } }));
   });
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -294,7 +343,8 @@
     };
     applyFilters();
     tick();
-    setInterval(tick, 1000);
+    document.querySelectorAll("tr.agent").forEach(watchRow);
+    setInterval(tickAll, 1000);
     document.querySelectorAll("table.agents").forEach(watchRows);
   });
 })();
