@@ -59,8 +59,10 @@ def test_it_counts_failed_attempts_and_drops(client):
 
 
 def test_a_duplicate_delivery_counts_once(client):
-    _post(client, "OUTBOUND_CONNECTING", connection_id="dup", attempt="1")
-    _post(client, "OUTBOUND_CONNECTING", connection_id="dup", attempt="1")
+    date = format_local(timezone.now())  # the same event twice, whatever the clock does
+    _post(client, "OUTBOUND_CONNECTING", connection_id="dup", attempt="1", date=date)
+    again = _post(client, "OUTBOUND_CONNECTING", connection_id="dup", attempt="1", date=date)
+    assert again.json()["status"] == "duplicate"
     assert _today().attempts == 1
 
 
