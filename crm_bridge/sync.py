@@ -24,6 +24,7 @@ STATUSES = "agent-statuses"
 DIRECTORY = "agent-directory"
 STALE_AFTER = timedelta(seconds=30)
 LAG_SHOWN = 5  # seconds: webhook events waiting longer than this are shown as late
+SAME_CHANGE = timedelta(seconds=3)  # the poll's last_change this close to ours: no news
 # The poll is the authority on status. A status a webhook set this recently is corrected only
 # when a second poll in a row contradicts it: the first may have been answered before the
 # event happened.
@@ -95,13 +96,18 @@ def _new_agent(login: str, status: str, pause_id: int | None, since) -> Agent:
 
 
 def _agrees(agent: Agent, status: str, pause_id: int | None, since) -> bool:
-    """Whether the poll says what the mirror shows, with nothing to write."""
+    """Whether the poll says what the mirror shows, with nothing to write. A start time a
+    second or two off the webhook's is the same change seen twice, not worth a push."""
     return (
         agent.status == status
         and agent.pause_id == pause_id
-        and (since is None or since == agent.status_since)
+        and (since is None or _close(since, agent.status_since))
         and not agent.poll_disagreements
     )
+
+
+def _close(since, known) -> bool:
+    return known is not None and abs(since - known) <= SAME_CHANGE
 
 
 def _reconcile(agent: Agent, status: str, pause_id: int | None, since, now) -> bool:

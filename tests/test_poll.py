@@ -66,6 +66,21 @@ def test_only_the_changed_agent_is_written_and_pushed(mirrored, pushed):
         client.free(login)
 
 
+def test_a_change_the_webhook_already_showed_is_not_pushed_again(mirrored, pushed):
+    """Thulium's last_change a second off the webhook's date is the same change."""
+    login = Agent.objects.filter(status="FREE").values_list("login", flat=True).first()
+    client.pause(login, 2)
+    try:
+        thulium_since = client.get_agent_status(login).last_change
+        Agent.objects.filter(login=login).update(
+            status="PAUSED", pause_id=2, status_since=thulium_since - timedelta(seconds=1)
+        )  # as the webhook left it
+        assert sync.poll_statuses() == []
+        assert pushed == []
+    finally:
+        client.free(login)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failing_poll_is_recorded_with_thuliums_message(mirrored, settings):
     settings.THULIUM_API_PASSWORD = "wrong"
