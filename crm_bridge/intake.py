@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from django.http import QueryDict
 from django.utils import timezone
 
+from .events import AGENT_ACTIONS
 from .models import WebhookEvent
 from .parse import is_null, to_datetime, to_str
 
@@ -45,17 +46,7 @@ INT_FIELDS = (
     "company_id",
     "file_id",
 )
-# Agent events make no sense without the agent.
-NEEDS_AGENT = {
-    "AGENT_LOGGED_IN",
-    "AGENT_LOGGED_OUT",
-    "AGENT_STATUS_CHANGED",
-    "AGENT_PHONE_CONNECTED",
-    "AGENT_RINGING",
-    "AGENT_CONNECTED",
-    "AGENT_COMPLETED",
-    "AGENT_NOT_ANSWERED",
-}
+NEEDS_AGENT = AGENT_ACTIONS  # agent events make no sense without the agent
 ACTION = re.compile(r"[A-Z0-9_]{1,64}")
 
 
