@@ -13,8 +13,8 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl
 
-from django.http import QueryDict
 from django.utils import timezone
 
 from .events import AGENT_ACTIONS
@@ -73,8 +73,11 @@ def parse_body(raw: str, content_type: str) -> dict:
     if content_type == "application/json" or (looks_json and "form" not in content_type):
         return _json_fields(raw)
     if content_type in ("application/x-www-form-urlencoded", "", "text/plain") and "=" in raw:
-        form = QueryDict(raw, encoding="utf-8")
-        return {key: form[key] for key in list(form)[: MAX_FIELDS + 1]}
+        try:
+            pairs = parse_qsl(raw, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        except ValueError as exc:  # more fields than that
+            raise Refused(f"Too many fields: at most {MAX_FIELDS}") from exc
+        return dict(pairs)  # a repeated field: the last one, as Django's QueryDict reads it
     raise Refused(
         f"Unsupported body ({content_type[:60] or 'no Content-Type'}): "
         "send application/x-www-form-urlencoded or application/json"
