@@ -5,8 +5,9 @@ Thulium posts application/x-www-form-urlencoded (every value a string, empty one
 the string "null"); JSON is accepted too. Whatever arrives, the event this makes is bounded:
 every number the folds read is a whole number in range (or the delivery is refused), the date
 is inside a sane window (one from the future is clamped to the receive time and flagged),
-every string is cut to its column, there are no NUL characters (PostgreSQL refuses them) and
-no NaN or infinity (neither does its JSON). Nothing here touches the database.
+every string is cut to its column, there are no NUL characters (PostgreSQL refuses them), no
+lone surrogates (JSON's "\\ud800": no driver encodes one, PostgreSQL's JSON refuses it) and no
+NaN or infinity (neither does its JSON). Nothing here touches the database.
 """
 
 import hashlib
@@ -47,6 +48,7 @@ INT_FIELDS = (
     "file_id",
 )
 NEEDS_AGENT = AGENT_ACTIONS  # agent events make no sense without the agent
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 ACTION = re.compile(r"[A-Z0-9_]{1,64}")
 
 
@@ -152,7 +154,7 @@ def dedup_key(normal: dict) -> str:
 
 
 def _key(key) -> str:
-    return str(key).replace("\x00", "")[:MAX_KEY]
+    return _text(str(key))[:MAX_KEY]
 
 
 def _value(value):
@@ -166,7 +168,13 @@ def _value(value):
             value = json.dumps(value, separators=(",", ":"))
         except (RecursionError, ValueError):
             value = "[unreadable]"
-    return str(value).replace("\x00", "")[:MAX_VALUE]
+    return _text(str(value))[:MAX_VALUE]
+
+
+def _text(text: str) -> str:
+    """Without NUL, and with a lone surrogate (only JSON's escapes make one) as U+FFFD."""
+    text = text.replace("\x00", "")
+    return text if text.isascii() else LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _whole_number(name: str, value):

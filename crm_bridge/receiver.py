@@ -181,7 +181,7 @@ class Writer:
                     break
             try:
                 answers = store([event for event, _ in batch])
-            except DatabaseError:
+            except Exception:  # never ends the thread: every later delivery would wait forever
                 log.exception("Could not store %d webhook events", len(batch))
                 answers = [UNAVAILABLE] * len(batch)
                 close_old_connections()

@@ -70,6 +70,14 @@ def test_json_with_nan_gets_a_400_that_says_why(stack):
     assert "NaN is not a number JSON allows" in response.json()["error"]
 
 
+def test_a_lone_surrogate_is_stored_and_the_writer_goes_on(stack):
+    body = '{"action": "AGENT_LOGGED_IN", "agent_login": "http-\\ud800"}'
+    assert _post(stack, body, "application/json").status_code == 200
+    response = _post(stack, urlencode({"action": "AGENT_LOGGED_IN", "agent_login": "http-next"}))
+    assert response.status_code == 200
+    assert _applied(stack, response.json()["id"])
+
+
 def test_multipart_posts_are_read_too(stack):
     response = requests.post(
         f"{stack.url}/webhooks/thulium/",

@@ -194,6 +194,9 @@ RAW_JSON = [
     + "}",
     '{"action": "ENTER_QUEUE", "connection_id": {"nested": [1, 2, {"deep": true}]}}',
     '{"action": "AGENT_LOGGED_IN", "agent_login": "a\\u0000b"}',
+    # Lone surrogates: no driver encodes one, PostgreSQL's JSON refuses one.
+    '{"action": "AGENT_LOGGED_IN", "agent_login": "a\\ud800"}',
+    '{"action": "ENTER_QUEUE", "connection_id": "c\\udfff", "k\\udc00": "\\udbff"}',
     '{"action": 7}',
     "[]",
     "null",
