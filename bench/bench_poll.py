@@ -10,6 +10,7 @@ simulator before the cycle (changes are made outside the timed part).
 """
 
 import argparse
+import os
 import random
 import sys
 import threading
@@ -46,11 +47,13 @@ def run(sim: str, runs: int, started: float) -> dict:
     from crm_bridge.models import Agent
     from dashboard.live import BOARD_GROUP
 
-    # One listener in the board group, like one open board (its messages are never read;
-    # channels-redis drops them after `expiry`).
+    # One listener in the board group, like one open board (its messages are never read).
     layer = get_channel_layer()
-    listener = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(BOARD_GROUP, listener)
+
+    async def listen():
+        await layer.group_add(BOARD_GROUP, await layer.new_channel())
+
+    async_to_sync(listen)()
 
     sync.poll_directory()
     first = sync.poll_statuses()  # fills the mirror: 1,000 inserts
@@ -86,7 +89,14 @@ def run(sim: str, runs: int, started: float) -> dict:
     def cycle() -> dict:
         with CaptureQueriesContext(connection) as queries:
             cpu0, wall0 = time.process_time(), time.perf_counter()
-            changed = sync.poll_statuses()
+            if os.environ.get("BENCH_PROFILE"):
+                import cProfile
+
+                profile = cProfile.Profile()
+                changed = profile.runcall(sync.poll_statuses)
+                profile.dump_stats(os.environ["BENCH_PROFILE"])
+            else:
+                changed = sync.poll_statuses()
             wall = time.perf_counter() - wall0
             cpu = time.process_time() - cpu0
         return {

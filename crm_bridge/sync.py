@@ -82,7 +82,7 @@ def poll_statuses() -> list[str]:
             Agent.objects.bulk_create(created, ignore_conflicts=True)
             transaction.on_commit(_fetch_directory_soon)
         if fields:
-            Agent.objects.bulk_update(written, sorted(fields))
+            Agent.write_fields(written, sorted(fields))
         if changed:
             _forget_lost_calls(idle, asked)
         notify_agents_changed([a.login for a in changed + created])

@@ -92,12 +92,8 @@ def _render_board_snapshot() -> str:
 
 
 def agents_update(logins: list[str]) -> str:
-    context = rows_context(logins)
-    parts = [
-        render_to_string(f"{BOARD}#agent-row", {**context, "agent": a}) for a in context["agents"]
-    ]
-    parts.append(render_to_string(f"{BOARD}#status-counts", context))
-    return "".join(parts)
+    """The changed rows and the status counts, in one render."""
+    return render_to_string(f"{BOARD}#changed-rows", rows_context(logins))
 
 
 @receiver(agents_changed)

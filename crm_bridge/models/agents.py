@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 
@@ -119,6 +119,23 @@ class Agent(models.Model):
     @property
     def on_call(self) -> bool:
         return self.status in ON_CALL
+
+    @classmethod
+    def write_fields(cls, agents: list["Agent"], names) -> None:
+        """Save these fields of these agents: one UPDATE run once per agent (executemany).
+        Django's bulk_update builds a CASE per field per row, which for a poll's hundreds of
+        changed agents cost more than the rest of the poll."""
+        fields = [cls._meta.get_field(name) for name in names]
+        quote = connection.ops.quote_name
+        sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        sql = f"UPDATE {quote(cls._meta.db_table)} SET {sets} WHERE {quote('id')} = %s"
+        rows = [
+            [field.get_db_prep_save(getattr(agent, field.attname), connection) for field in fields]
+            + [agent.pk]
+            for agent in agents
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
 
     def live_state(self) -> tuple:
         return tuple(getattr(self, f) for f in LIVE_FIELDS)
