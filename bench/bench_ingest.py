@@ -2,6 +2,8 @@
 processor (`manage.py process_events`, when the tree has one), an embedded Valkey, a fresh
 SQLite file, and 3 wallboards connected so every push really fans out.
 
+--database postgres runs it on a throwaway PostgreSQL cluster (scripts/postgres.py).
+
 Phases, one run: (1) the ceiling: GET /healthz (an empty endpoint on the same daphne) as fast
 as 8 and 32 keep-alive connections can; (2) ingest: realistic call events POSTed form-encoded
 with Basic auth, closed loop, 8 then 32 senders, --seconds each: events/s and ack p50/p99,
@@ -10,6 +12,7 @@ non-2xx; (3) apply lag at a paced --rate (ack to applied, from the database); (4
 
     .venv/bin/python bench/bench_ingest.py [--seconds 30] [--rate 500] [--burst 5000]
                                            [--tree DIR] [--name bench_ingest] [--ingest-only]
+                                           [--database sqlite|postgres]
 
 --tree runs another checkout's code (e.g. a worktree of an older commit, for before/after);
 a tree without process_events applies inside the webhook view, so (3) and (4) then measure
@@ -150,55 +153,68 @@ async def paced(port, rate, count, bodies, senders=32):
     }, last_ack
 
 
-def db_counts(db: Path) -> dict:
-    """Stored events by state (a tree before the pipeline applied them as it stored them)."""
-    state = "state" if has_column(db, "state") else "'applied'"
-    with sqlite3.connect(db, timeout=30) as conn:
-        rows = conn.execute(
-            f"SELECT {state}, COUNT(*) FROM crm_bridge_webhookevent WHERE action != '' GROUP BY 1"
-        ).fetchall()
-    return dict(rows)
+class Database:
+    """Read-only looks at the product's database: the SQLite file, or PostgreSQL by URL."""
 
+    def __init__(self, sqlite_file: Path | None = None, postgres_url: str = ""):
+        self.sqlite_file, self.postgres_url = sqlite_file, postgres_url
 
-def has_column(db: Path, column: str) -> bool:
-    with sqlite3.connect(db, timeout=30) as conn:
-        return any(
-            r[1] == column for r in conn.execute("PRAGMA table_info(crm_bridge_webhookevent)")
+    def rows(self, sql: str, *params) -> list[tuple]:
+        if self.postgres_url:
+            import psycopg
+
+            with psycopg.connect(self.postgres_url, autocommit=True) as conn:
+                return conn.execute(sql.replace("?", "%s"), params).fetchall()
+        with sqlite3.connect(self.sqlite_file, timeout=30) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def has_state(self) -> bool:
+        """A tree from before the pipeline has no state column: it applied as it stored."""
+        return bool(
+            self.rows(
+                "SELECT 1 FROM information_schema.columns WHERE table_name = "
+                "'crm_bridge_webhookevent' AND column_name = 'state'"
+            )
+            if self.postgres_url
+            else [
+                r
+                for r in self.rows("PRAGMA table_info(crm_bridge_webhookevent)")
+                if r[1] == "state"
+            ]
         )
 
+    def counts(self) -> dict:
+        state = "state" if self.has_state() else "'applied'"
+        sql = f"SELECT {state}, COUNT(*) FROM crm_bridge_webhookevent WHERE action != '' GROUP BY 1"
+        return dict(self.rows(sql))
 
-def wait_applied(db: Path, timeout: float = 120) -> float:
+    def apply_lags(self, since_id: int) -> list[float]:
+        if self.postgres_url:
+            lag = "EXTRACT(EPOCH FROM applied_at - received_at) * 1000"
+        else:
+            lag = "(julianday(applied_at) - julianday(received_at)) * 86400000"
+        sql = f"SELECT {lag} FROM crm_bridge_webhookevent WHERE id > ? AND applied_at IS NOT NULL"
+        return [float(r[0]) for r in self.rows(sql, since_id)]
+
+    def max_id(self) -> int:
+        return self.rows("SELECT COALESCE(MAX(id), 0) FROM crm_bridge_webhookevent")[0][0]
+
+
+def wait_applied(db: Database, timeout: float = 120) -> float:
     """Seconds until nothing is pending (only for trees with the pipeline)."""
     began = time.time()
     while time.time() - began < timeout:
-        if not db_counts(db).get("pending"):
+        if not db.counts().get("pending"):
             return time.time()
         time.sleep(0.05)
     raise RuntimeError("events still pending after %.0f s" % timeout)
 
 
-def apply_lags(db: Path, since_id: int) -> list[float]:
-    with sqlite3.connect(db, timeout=30) as conn:
-        rows = conn.execute(
-            "SELECT (julianday(applied_at) - julianday(received_at)) * 86400000 "
-            "FROM crm_bridge_webhookevent WHERE id > ? AND applied_at IS NOT NULL",
-            (since_id,),
-        ).fetchall()
-    return [r[0] for r in rows]
-
-
-def max_id(db: Path) -> int:
-    with sqlite3.connect(db, timeout=30) as conn:
-        return conn.execute("SELECT COALESCE(MAX(id), 0) FROM crm_bridge_webhookevent").fetchone()[
-            0
-        ]
-
-
-def start(kids: Children, tree: Path, folder: Path) -> tuple[int, Path, bool]:
-    db = folder / "db.sqlite3"
+def start(kids: Children, tree: Path, folder: Path, postgres_url: str) -> tuple:
+    db = Database(folder / "db.sqlite3", postgres_url)
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
+        "DATABASE_URL": postgres_url or f"sqlite:///{db.sqlite_file}",
         "REDIS_URL": kids.valkey(),
         "THULIUM_WEBHOOK_USER": HOOK[0],
         "THULIUM_WEBHOOK_PASSWORD": HOOK[1],
@@ -242,11 +258,10 @@ def _stop_spawned() -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-async def wallboards(port: int, db: Path, stop: asyncio.Event) -> list[int]:
+async def wallboards(port: int, db: Database, stop: asyncio.Event) -> list[int]:
     import websockets
 
-    with sqlite3.connect(db) as conn:
-        tokens = [r[0] for r in conn.execute("SELECT token FROM dashboard_wallboard")]
+    tokens = [r[0] for r in db.rows("SELECT token FROM dashboard_wallboard")]
     received = [0]
 
     async def listen(token):
@@ -265,7 +280,7 @@ async def wallboards(port: int, db: Path, stop: asyncio.Event) -> list[int]:
     return received
 
 
-async def run(args, port: int, db: Path, pipeline: bool) -> dict:
+async def run(args, port: int, db: Database, pipeline: bool) -> dict:
     stop = asyncio.Event()
     boards = asyncio.create_task(wallboards(port, db, stop))
     await asyncio.sleep(1)
@@ -291,11 +306,11 @@ async def run(args, port: int, db: Path, pipeline: bool) -> dict:
         return await _finish(result, boards, stop, db, pipeline, paced_too=False)
     if pipeline:
         wait_applied(db)
-    since = max_id(db)
+    since = db.max_id()
     result["paced"], _ = await paced(port, args.rate, args.rate * 20, bodies)
     if pipeline:
         wait_applied(db)
-        lags = apply_lags(db, since)
+        lags = db.apply_lags(since)
         result["paced"]["apply_lag_ms"] = summary(lags)
     result["burst"], last_ack = await paced(port, 0, args.burst, bodies, senders=32)
     if pipeline:
@@ -312,7 +327,7 @@ async def _finish(result, boards, stop, db, pipeline, paced_too) -> dict:
     sent = sum(r["requests"] for r in result["ingest"])
     if paced_too:
         sent += result["paced"]["sent"] + result["burst"]["sent"]
-    counts = db_counts(db)
+    counts = db.counts()
     result["sent"], result["stored"] = sent, sum(counts.values())
     result["applied"] = counts.get("applied", 0) if pipeline else sum(counts.values())
     result["failed"] = counts.get("failed", 0)
@@ -327,14 +342,23 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--name", default="bench_ingest")
     parser.add_argument("--ingest-only", action="store_true", help="phases 1 and 2 only")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     with Children() as kids, tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        cluster = None
         try:
-            port, db, pipeline = start(kids, args.tree.resolve(), Path(tmp))
+            if args.database == "postgres":
+                from scripts.postgres import Cluster
+
+                cluster = Cluster().start()
+            url = cluster.create_database("bench") if cluster else ""
+            port, db, pipeline = start(kids, args.tree.resolve(), Path(tmp), url)
             result = asyncio.run(run(args, port, db, pipeline))
         finally:
             _stop_spawned()
-    result["tree"] = str(args.tree)
+            if cluster:
+                cluster.stop()
+    result["tree"], result["database"] = str(args.tree), args.database
     path = write_result(args.name, result)
     for row in result["ceiling"]:
         print(f"ceiling /healthz, {row['senders']} conns: {row['per_second']}/s, "

@@ -61,7 +61,8 @@ log = logging.getLogger(__name__)
 State = WebhookEvent.State
 
 BATCH = 200  # events per transaction at most,
-BUDGET = 0.02  # and seconds: the receiver's writer waits for the lock no longer than this
+# and, on SQLite (one writer at a time), seconds: the receiver never waits longer for the lock.
+SQLITE_BUDGET = 0.02
 IDLE_SECONDS = 0.05
 PUSH_EVERY = 0.1  # seconds between pushes while a backlog is applied
 HEARTBEAT_SECONDS = 5  # live.js calls a socket silent for 15 s paused
@@ -197,10 +198,13 @@ def run(stop: threading.Event) -> None:
     Pushes go out when nothing is left to apply, or every PUSH_EVERY seconds under a
     backlog: one render per changed thing, however many batches moved it meanwhile."""
     last_retry, last_beat = time.monotonic(), 0.0
+    budget = SQLITE_BUDGET if connection.vendor == "sqlite" else None
+    limit = BATCH
     changes, last_push = Changes(), time.monotonic()
     while not stop.is_set():
         try:
-            done = process_pending(changes=changes, budget=BUDGET)
+            done = process_pending(limit, changes, budget)
+            limit = min(BATCH, max(20, 2 * done))  # fetch about what the budget lets us apply
             now = time.monotonic()
             if changes and (done == 0 or now - last_push > PUSH_EVERY):
                 push(changes)
