@@ -15,10 +15,19 @@ setup: $(VENV)/.installed
 run: setup
 	$(PY) scripts/run_stack.py
 
+# With PostgreSQL's binaries here (Debian's `postgresql`), the suite runs again on a real
+# PostgreSQL: a throwaway cluster of its own (scripts/postgres.py), no service, no Docker.
+INITDB := $(firstword $(shell command -v initdb) $(wildcard /usr/lib/postgresql/*/bin/initdb))
+
 test: setup browser
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(PY) -m pytest $(PYTEST_ARGS)
+ifneq ($(INITDB),)
+	TEST_DATABASE=postgres $(PY) -m pytest $(PYTEST_ARGS)
+else
+	@echo "No PostgreSQL (apt-get install postgresql): the suite ran on SQLite only."
+endif
 
 # Browser tests drive Debian's chromium (Playwright cannot download its own browsers here).
 browser:

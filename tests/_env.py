@@ -1,9 +1,10 @@
 """Loaded first (`-p tests._env` in pyproject): before Django reads its settings, every test
-run gets its own embedded Valkey server and Thulium credentials of its own."""
+run gets its own embedded Valkey server and Thulium credentials of its own, and with
+TEST_DATABASE=postgres a throwaway PostgreSQL cluster (scripts/postgres.py) instead of SQLite."""
 
 import os
 
-from scripts import processes
+from scripts import postgres, processes
 
 API_USER, API_PASSWORD = "test-api", "test-api-secret"
 HOOK_USER, HOOK_PASSWORD = "test-hook", "test-hook-secret"
@@ -13,6 +14,12 @@ PROCS = processes.Processes()
 
 def pytest_unconfigure(config):
     PROCS.stop()
+    if POSTGRES:
+        POSTGRES.stop()
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + os.environ['DATABASE_URL'] if POSTGRES else 'SQLite'}"
 
 
 # Before Django reads its settings: every test run gets its own embedded Valkey.
@@ -28,5 +35,13 @@ os.environ.update(
     # in the next (the stack's own processes keep the 250 ms batching).
     QUEUE_PUSH_DELAY_MS="0",
 )
+# The tests' database (pytest-django makes test_thulium in it) and the products' the tests
+# start (tests/conftest.py: database_url) live on one cluster, removed when the run ends.
+DATABASE = os.environ.get("TEST_DATABASE") or "sqlite"
+if DATABASE not in ("sqlite", "postgres"):
+    raise SystemExit(f"TEST_DATABASE is sqlite or postgres, not {DATABASE!r}")
+POSTGRES = postgres.Cluster().start() if DATABASE == "postgres" else None
+if POSTGRES:
+    os.environ["DATABASE_URL"] = POSTGRES.create_database("thulium")
 # Playwright's sync API keeps an event loop around; the ORM in the same test process is safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

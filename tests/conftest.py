@@ -4,15 +4,20 @@ Chromium driven by Playwright. Nothing here is mocked."""
 
 import base64
 import os
+import sqlite3
+import uuid
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
+from django.db import connection
 
 from scripts import processes
 from scripts.processes import CHROMIUM, CHROMIUM_ARGS, Processes, free_port
-from tests._env import API_PASSWORD, API_USER, HOOK_PASSWORD, HOOK_USER, PROCS, VALKEY
+from tests._env import API_PASSWORD, API_USER, HOOK_PASSWORD, HOOK_USER, POSTGRES, PROCS, VALKEY
 
 DEMO_PASSWORD = "demo-pass-123"
 
@@ -57,9 +62,38 @@ def _thulium_is_the_simulator(settings, simulator):
     settings.THULIUM_API_URL = simulator.api_url
 
 
+def database_url(folder: Path) -> str:
+    """A database of its own for a product the tests start: a SQLite file in the folder, or
+    with TEST_DATABASE=postgres a new database on the tests' cluster."""
+    if POSTGRES is None:
+        return f"sqlite:///{folder}/db.sqlite3"
+    return POSTGRES.create_database(f"product_{uuid.uuid4().hex[:12]}")
+
+
+def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows from a product's database, read beside it (not through the tests' Django);
+    placeholders are %s."""
+    if url.startswith("sqlite:///"):
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"), timeout=20)) as conn:
+            return conn.execute(sql.replace("%s", "?"), params).fetchall()
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    yield
+    if POSTGRES:  # threads that outlive their test (the receiver's writer) hold connections
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 @dataclass
 class Stack:
-    """The whole product in subprocesses, on its own SQLite file and Redis database."""
+    """The whole product in subprocesses, on its own database and Redis database."""
 
     url: str
     sim: Simulator
@@ -85,7 +119,7 @@ def stack(tmp_path_factory) -> Stack:
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3",
+        "DATABASE_URL": database_url(folder),
         "REDIS_URL": f"{VALKEY}/1",
         "THULIUM_POLL_SECONDS": "1",
         "DEMO_PASSWORD": DEMO_PASSWORD,

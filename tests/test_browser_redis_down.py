@@ -6,7 +6,6 @@ daphne, the event processor, a Celery worker with beat, the simulator sending it
 
 import os
 import signal
-import sqlite3
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +13,7 @@ from playwright.sync_api import expect
 from scripts import processes
 from scripts.processes import Processes, free_port
 from tests._env import HOOK_PASSWORD, HOOK_USER
-from tests.conftest import DEMO_PASSWORD, start_simulator
+from tests.conftest import DEMO_PASSWORD, database_url, query, start_simulator
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +29,7 @@ def product(tmp_path):
         )  # fmt: skip
         env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "DATABASE_URL": database_url(tmp_path),
             "REDIS_URL": f"{redis}/0",
             "THULIUM_API_URL": sim.api_url,
             "THULIUM_POLL_SECONDS": "1",
@@ -51,17 +50,17 @@ def product(tmp_path):
         def start_redis():
             processes.valkey(procs, valkey_port)
 
-        yield {"url": url, "sim": sim, "db": tmp_path / "db.sqlite3", "stop_redis": stop_redis,
+        yield {"url": url, "sim": sim, "db": env["DATABASE_URL"], "stop_redis": stop_redis,
                "start_redis": start_redis}  # fmt: skip
 
 
-def _stored(db, login: str) -> list[tuple[str, str]]:
-    with sqlite3.connect(db, timeout=20) as conn:
-        return conn.execute(
-            "SELECT action, state FROM crm_bridge_webhookevent WHERE agent_login = ? "
-            "AND action = 'AGENT_STATUS_CHANGED'",
-            (login,),
-        ).fetchall()
+def _stored(db: str, login: str) -> list[tuple[str, str]]:
+    return query(
+        db,
+        "SELECT action, state FROM crm_bridge_webhookevent WHERE agent_login = %s "
+        "AND action = 'AGENT_STATUS_CHANGED'",
+        (login,),
+    )
 
 
 def test_webhooks_are_applied_while_redis_is_down_and_the_board_catches_up(page, product):

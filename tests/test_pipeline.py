@@ -4,7 +4,6 @@ a failing event is kept with its error and retried while the rest go on."""
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import time
 from datetime import timedelta
@@ -19,7 +18,7 @@ from crm_bridge.parse import format_local
 from dashboard.models import QueueCall
 from scripts.processes import PY, ROOT
 from tests._env import HOOK_PASSWORD, HOOK_USER
-from tests.conftest import basic_auth
+from tests.conftest import basic_auth, database_url, query
 
 AUTH = {"HTTP_AUTHORIZATION": basic_auth(HOOK_USER, HOOK_PASSWORD)}
 State = WebhookEvent.State
@@ -55,17 +54,15 @@ def assert_each_call_counted_once(calls: int) -> None:
 
 
 def test_a_processor_killed_mid_batch_loses_and_doubles_nothing(tmp_path):
-    """The real process_events on its own SQLite file, SIGKILLed again and again while it
+    """The real process_events on a database of its own, SIGKILLed again and again while it
     applies 2,000 events (400 calls); then every call is counted exactly once."""
-    db = tmp_path / "db.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+    env = {**os.environ, "DATABASE_URL": database_url(tmp_path)}
 
     def manage(*args, **kw):
         return subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True, **kw)
 
     def count(sql):
-        with sqlite3.connect(db, timeout=20) as conn:
-            return conn.execute(sql).fetchone()[0]
+        return query(env["DATABASE_URL"], sql)[0][0]
 
     manage("migrate", "-v", "0")
     script = (
