@@ -2,6 +2,7 @@
 run gets its own embedded Valkey server and Thulium credentials of its own, and with
 TEST_DATABASE=postgres a throwaway PostgreSQL cluster (scripts/postgres.py) instead of SQLite."""
 
+import atexit
 import os
 
 from scripts import postgres, processes
@@ -41,7 +42,9 @@ DATABASE = os.environ.get("TEST_DATABASE") or "sqlite"
 if DATABASE not in ("sqlite", "postgres"):
     raise SystemExit(f"TEST_DATABASE is sqlite or postgres, not {DATABASE!r}")
 POSTGRES = postgres.Cluster().start() if DATABASE == "postgres" else None
+os.environ.pop("TEST_DATABASE", None)  # a child that imports a test module starts none
 if POSTGRES:
+    atexit.register(POSTGRES.stop)  # also when pytest ends before pytest_unconfigure
     os.environ["DATABASE_URL"] = POSTGRES.create_database("thulium")
 # Playwright's sync API keeps an event loop around; the ORM in the same test process is safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
