@@ -2,8 +2,10 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -108,15 +110,28 @@ WHITENOISE_USE_FINDERS = True
 # --- Redis: channel layer, Celery broker, locks ---------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
+# Publish once per process, fan out in memory (issue 7, docs/PERFORMANCE.md): each daphne
+# process holds one Redis subscription per group its sockets are in, a push is one PUBLISH,
+# and joining or leaving a group touches Redis only for a process's first and last socket, so
+# a reconnect storm needs no pool of connections and a close storm leaves no member behind.
+# Nothing is stored: a socket gets what is published while it is open, and a (re)connecting
+# one starts from a snapshot. A connection idle for 30 s pings before use, and one that was
+# dropped (Redis restarted) is reconnected and the command retried once, not failed.
+_redis_db = urlparse(REDIS_URL).path.strip("/")
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        # redis-py 8 reads with a 5 s socket timeout by default, the same as channels_redis'
-        # 5 s BZPOPMIN: an idle consumer then dies with "Timeout reading" (close 1011).
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
-            "capacity": 1000,
-            "expiry": 30,
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "health_check_interval": 30,
+                    "retry_on_error": [RedisConnectionError],
+                }
+            ],
+            # Pub/sub channels are server-wide, not per database: the prefix carries the
+            # database so deployments (and the test stack) on one Redis never hear each other.
+            "prefix": f"asgi.{_redis_db if _redis_db.isdigit() else 0}.",
         },
     }
 }

@@ -4,16 +4,15 @@ or revoked one is closed with 4404 (the page then says so and stops retrying).""
 import asyncio
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
 from . import wallboards
+from .consumers import ForwardingConsumer
 
 HEARTBEAT_SECONDS = 15  # wallboard.js treats 40 s of silence as a dead connection
 
 
-class WallboardConsumer(AsyncWebsocketConsumer):
-    group = None
+class WallboardConsumer(ForwardingConsumer):
     heartbeat = None
 
     async def __call__(self, scope, receive, send):
@@ -26,14 +25,12 @@ class WallboardConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         token = self.scope["url_route"]["kwargs"]["token"]
         wallboard = await database_sync_to_async(wallboards.find)(token)
-        await self.accept()
         if wallboard is None:
+            await self.accept()  # so that the page gets the code
             await self.close(code=4404)
             return
-        self.group = wallboard.group
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.send(text_data=await database_sync_to_async(wallboards.snapshot)(wallboard))
-        self.heartbeat = asyncio.create_task(self._beat())
+        if await self.join(wallboard.group, lambda: wallboards.snapshot(wallboard)):
+            self.heartbeat = asyncio.create_task(self._beat())
 
     async def _beat(self):
         while True:
@@ -44,14 +41,7 @@ class WallboardConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.heartbeat:
             self.heartbeat.cancel()
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive(self, text_data=None, bytes_data=None):
-        pass  # a wallboard offers no action
-
-    async def live_html(self, event):
-        await self.send(text_data=event["html"])
+        await super().disconnect(code)
 
     async def wallboard_reload(self, event):
         """Its settings changed: the page reloads itself to take the new theme and choice."""
