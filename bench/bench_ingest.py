@@ -200,7 +200,7 @@ class Database:
         return self.rows("SELECT COALESCE(MAX(id), 0) FROM crm_bridge_webhookevent")[0][0]
 
 
-def wait_applied(db: Database, timeout: float = 120) -> float:
+def wait_applied(db: Database, timeout: float = 900) -> float:
     """Seconds until nothing is pending (only for trees with the pipeline)."""
     began = time.time()
     while time.time() - began < timeout:
@@ -296,10 +296,15 @@ async def run(args, port: int, db: Database, pipeline: bool) -> dict:
         return urlencode(next(stream)).encode()
 
     for senders in (8, 32):
-        result["ingest"].append(
-            await closed_loop(port, senders, args.seconds, webhook_body, "/webhooks/thulium/")
-        )
+        row = await closed_loop(port, senders, args.seconds, webhook_body, "/webhooks/thulium/")
+        print(f"ingest, {senders} senders: {row}", flush=True)
+        result["ingest"].append(row)
         streams.clear()
+        if pipeline:  # the backlog those senders left: how fast the processor drains it
+            began, backlog = time.time(), db.counts().get("pending", 0)
+            row["backlog_after"] = backlog
+            row["backlog_drained_s"] = round(wait_applied(db) - began, 1)
+            print(f"  backlog {backlog} drained in {row['backlog_drained_s']} s", flush=True)
         await asyncio.sleep(2)
     bodies = (urlencode(e).encode() for e in events_stream(900))
     if args.ingest_only:

@@ -63,8 +63,11 @@ State = WebhookEvent.State
 BATCH = 200  # events per transaction at most,
 # and, on SQLite (one writer at a time), seconds: the receiver never waits longer for the lock.
 SQLITE_BUDGET = 0.02
+GAP_SECONDS = 0.01  # between two transactions under a backlog: the receiver's turn to write
 IDLE_SECONDS = 0.05
-PUSH_EVERY = 0.1  # seconds between pushes while a backlog is applied
+# Seconds between pushes while a backlog is applied: at least this, and at least three times
+# what the last push took, so that rendering never takes more than a quarter of the time.
+PUSH_EVERY = 0.1
 HEARTBEAT_SECONDS = 5  # live.js calls a socket silent for 15 s paused
 RETRY_EVERY = 60  # seconds between retries of failed events
 MAX_ATTEMPTS = 5  # then an event stays "failed" until retried by hand (Django admin)
@@ -195,20 +198,23 @@ def run(stop: threading.Event) -> None:
     """The processor's loop until `stop` is set: apply, push, retry, watch the lag.
     A database that is down is waited for, never a reason to exit.
 
-    Pushes go out when nothing is left to apply, or every PUSH_EVERY seconds under a
-    backlog: one render per changed thing, however many batches moved it meanwhile."""
+    Pushes go out when nothing is left to apply, or under a backlog every PUSH_EVERY seconds
+    (longer when pushing is slow): one render per changed thing, however many batches moved
+    it meanwhile."""
     last_retry, last_beat = time.monotonic(), 0.0
     budget = SQLITE_BUDGET if connection.vendor == "sqlite" else None
     limit = BATCH
-    changes, last_push = Changes(), time.monotonic()
+    changes, last_push, push_every = Changes(), time.monotonic(), PUSH_EVERY
     while not stop.is_set():
         try:
             done = process_pending(limit, changes, budget)
             limit = min(BATCH, max(20, 2 * done))  # fetch about what the budget lets us apply
             now = time.monotonic()
-            if changes and (done == 0 or now - last_push > PUSH_EVERY):
+            if changes and (done == 0 or now - last_push > push_every):
                 push(changes)
-                changes, last_push = Changes(), now
+                took = time.monotonic() - now
+                push_every = max(PUSH_EVERY, 3 * took)
+                changes, last_push = Changes(), now + took
             if now - last_retry > RETRY_EVERY:
                 last_retry = now
                 if retried := retry_failed():
@@ -221,4 +227,4 @@ def run(stop: threading.Event) -> None:
             close_old_connections()
             stop.wait(1)
             continue
-        stop.wait(IDLE_SECONDS if done == 0 else 0.002)  # a moment for the receiver's writes
+        stop.wait(IDLE_SECONDS if done == 0 else GAP_SECONDS)  # room for the receiver's writes
