@@ -9,6 +9,7 @@ Agent changes from the polls are coalesced: the first one starts a QUEUE_PUSH_DE
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
@@ -38,6 +39,7 @@ class _Pending:
 
     def __init__(self):
         self.lock = threading.Lock()
+        self.took = 0.0  # seconds the last push took: the next waits at least 3 times that
         self.reset()
 
     def reset(self):
@@ -60,7 +62,9 @@ def schedule_push(pks: list[int] | None = None, *, agents: bool = False) -> None
             _pending.pks.update(pks)
         _pending.agents |= agents
         if _pending.timer is None:
-            _pending.timer = threading.Timer(delay, _flush)
+            # A slow push (a thousand agents on several wallboards) spaces the next ones out,
+            # so that rendering never takes more than a quarter of the process.
+            _pending.timer = threading.Timer(max(delay, min(5.0, 3 * _pending.took)), _flush)
             _pending.timer.daemon = True
             _pending.timer.start()
 
@@ -69,11 +73,13 @@ def _flush() -> None:
     with _pending.lock:
         whole, pks, agents = _pending.all_queues, _pending.pks, _pending.agents
         _pending.reset()
+    began = time.monotonic()
     try:
         _push(whole, pks, agents)
     except Exception:
         log.exception("Queue/wallboard push failed; the next change or refresh pushes again")
     finally:
+        _pending.took = time.monotonic() - began
         close_old_connections()
 
 
