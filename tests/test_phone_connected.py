@@ -1,29 +1,12 @@
 """AGENT_PHONE_CONNECTED on the board: a logged-in agent whose phone is not connected says so
 in words; a connected phone shows its number; an unknown phone shows nothing."""
 
-import uuid
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from crm_bridge.events import apply_agent_event
-from crm_bridge.models import Agent, WebhookEvent
+from crm_bridge.models import Agent
+from tests.test_pause_during_call import event  # one helper for both files
 
 pytestmark = pytest.mark.django_db
-
-T0 = timezone.now().replace(microsecond=0) - timedelta(minutes=10)
-
-
-def event(action: str, seconds: int, **data) -> bool:
-    stored = WebhookEvent.objects.create(
-        action=action,
-        agent_login="jkowalski",
-        data={"action": action, "agent_login": "jkowalski", **data},
-        event_date=T0 + timedelta(seconds=seconds),
-        dedup_key=uuid.uuid4().hex,
-    )
-    return apply_agent_event(stored)
 
 
 @pytest.fixture
