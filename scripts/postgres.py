@@ -4,6 +4,10 @@ with no fsync. stop() removes it; the server also stops when the process that st
 dies. No service, no Docker. As root the server runs as the `postgres` user (which Debian's
 package creates), or `nobody`. Standard library only.
 
+`Cluster(folder)` keeps its cluster in that folder instead (fsync on, not removed by stop(),
+started again as it was on a later run): `make cluster` (scripts/cluster.py) keeps one in
+var/cluster/postgres.
+
 The tests start one with TEST_DATABASE=postgres (tests/_env.py). By hand:
 
     .venv/bin/python scripts/postgres.py    # prints a DATABASE_URL; Ctrl-C removes it all
@@ -29,10 +33,12 @@ from scripts.processes import free_port
 SUPERUSER = "postgres"
 SETTINGS = {
     "listen_addresses": "'127.0.0.1'",
+    "max_connections": "200",  # several stacks of daphne, Celery and processor at once
+}
+THROWAWAY = {
     "fsync": "off",  # a crash loses a throwaway cluster, nothing else
     "synchronous_commit": "off",
     "full_page_writes": "off",
-    "max_connections": "200",  # several stacks of daphne, Celery and processor at once
 }
 
 
@@ -46,37 +52,39 @@ def bin_dir() -> Path | None:
 
 
 class Cluster:
-    def __init__(self):
+    def __init__(self, folder: Path | None = None):
         self.bin = bin_dir()
         if self.bin is None:
             raise RuntimeError("PostgreSQL is not installed: apt-get install postgresql")
+        self.kept = folder  # a cluster kept in this folder between runs; else a temporary one
         self.folder: Path | None = None
         self.port = 0
         self.proc: subprocess.Popen | None = None
         self.user: dict = {}  # subprocess options to run the server as a non-root user
 
     def start(self) -> "Cluster":
-        self.folder = Path(tempfile.mkdtemp(prefix="thulium-pg-"))
+        if self.kept:
+            self.folder = Path(self.kept).resolve()
+            self.folder.mkdir(parents=True, exist_ok=True)
+        else:
+            self.folder = Path(tempfile.mkdtemp(prefix="thulium-pg-"))
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             account = _account()
             os.chown(self.folder, account.pw_uid, account.pw_gid)
             self.user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
         data = self.folder / "data"
-        self._run(
-            "initdb", "-D", data, "-U", SUPERUSER, "--auth=trust", "--no-sync",
-            "--encoding=UTF8", "--locale=C.UTF-8",
-        )  # fmt: skip
+        if not (data / "PG_VERSION").exists():
+            self._run(
+                "initdb", "-D", data, "-U", SUPERUSER, "--auth=trust", "--no-sync",
+                "--encoding=UTF8", "--locale=C.UTF-8",
+            )  # fmt: skip
+            settings = SETTINGS if self.kept else {**SETTINGS, **THROWAWAY}
+            with open(data / "postgresql.conf", "a") as conf:
+                conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
         self.port = free_port()
-        settings = {
-            **SETTINGS,
-            "port": str(self.port),
-            "unix_socket_directories": f"'{self.folder}'",
-        }
-        with open(data / "postgresql.conf", "a") as conf:
-            conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-        with open(self.folder / "log", "w") as log:
+        with open(self.folder / "log", "a" if self.kept else "w") as log:
             self.proc = subprocess.Popen(
-                [self.bin / "postgres", "-D", data],
+                [self.bin / "postgres", "-D", data, "-p", str(self.port), "-k", self.folder],
                 cwd=self.folder,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -91,7 +99,8 @@ class Cluster:
     def _wait_ready(self, pid_file: Path, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None:
-            if pid_file.exists() and "ready" in pid_file.read_text(errors="replace"):
+            lines = pid_file.read_text(errors="replace").split() if pid_file.exists() else []
+            if lines[:1] == [str(self.proc.pid)] and "ready" in lines:  # not a stale file
                 return
             time.sleep(0.05)
         log = (self.folder / "log").read_text(errors="replace")[-2000:]
@@ -101,9 +110,13 @@ class Cluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
-        """A new, empty database; its URL."""
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, name)
+    def create_database(self, name: str, exists_ok: bool = False) -> str:
+        """A new, empty database; its URL. One that exists is kept as it is when `exists_ok`."""
+        try:
+            self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, name)
+        except RuntimeError as exc:
+            if not (exists_ok and "already exists" in str(exc)):
+                raise
         return self.url(name)
 
     def stop(self) -> None:
@@ -116,7 +129,7 @@ class Cluster:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.proc = None
-        if self.folder is not None:
+        if self.folder is not None and not self.kept:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
