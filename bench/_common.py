@@ -5,6 +5,7 @@ child gets a session of its own and is stopped with killpg."""
 import json
 import os
 import platform
+import secrets
 import signal
 import statistics
 import subprocess
@@ -24,6 +25,9 @@ PY = sys.executable
 API_USER, API_PASSWORD = "bench-api", "bench-api-secret"
 HOOK_USER, HOOK_PASSWORD = "bench-hook", "bench-hook-secret"
 AGENTS = 1000
+# The product runs with DEBUG off, as in production, so it needs a secret key: one per run,
+# passed to every child through the environment.
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 
 
 class Children(processes.Processes):

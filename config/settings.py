@@ -1,10 +1,13 @@
 """One settings file; every knob comes from the environment (see README.md and .env.example)."""
 
 import os
+from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,8 +21,24 @@ def envint(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+def envnetworks(name: str) -> list[IPv4Network | IPv6Network]:
+    """Comma-separated IP addresses or CIDR blocks ("10.0.0.0/8, 192.0.2.7"); empty: none."""
+    try:
+        return [ip_network(part.strip()) for part in os.environ.get(name, "").split(",") if part]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+
+
 DEBUG = envbool("DJANGO_DEBUG")
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"  # public: in this repository
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY.strip() in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set (or is the public development key): set it to a long "
+        "random string, e.g. the output of `python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'`, or set DJANGO_DEBUG=true on a developer's machine."
+        " `make run` generates one into var/secret-key."
+    )
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
@@ -36,12 +55,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "channels",
+    "csp",
+    "axes",
     "crm_bridge",
     "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.htmx_messages",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -94,6 +117,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before checking it
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "board"
 LOGOUT_REDIRECT_URL = "login"
@@ -108,6 +135,51 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # var/ also holds the default SQLite file
 WHITENOISE_USE_FINDERS = True
+
+# --- Security (README "Security") ----------------------------------------------------------
+# Proxies whose X-Forwarded-For is believed (config/security.py): for the login lockout and
+# the webhook allow-list. Empty: the TCP peer is the client.
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES")
+# Served over HTTPS (usually a TLS proxy in front): secure cookies, redirect to HTTPS, HSTS.
+HTTPS = envbool("DJANGO_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # the proxy's plain checks
+SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "true")
+SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD")
+if not SECURE_HSTS_PRELOAD:  # preloading is the domain owner's call, not a default
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# The header a TLS proxy sets to say the client used HTTPS, e.g. X-Forwarded-Proto. Only for
+# a proxy that overwrites it: a client could send it too.
+if os.environ.get("DJANGO_PROXY_SSL_HEADER"):
+    _header = os.environ["DJANGO_PROXY_SSL_HEADER"].strip().upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (f"HTTP_{_header}", "https")
+
+# No inline scripts (static/dashboard/*.js); inline style attributes only (a bar's width).
+# connect-src also gets ws(s):// of the page's own host (config/security.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login lockout (django-axes): this many wrong passwords for one username from one address
+# lock that pair out for the cool-off; a successful login resets the count. Admin → Axes.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.security.request_client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- Redis: channel layer, Celery broker, locks ---------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -151,6 +223,8 @@ THULIUM_API_USER = os.environ.get("THULIUM_API_USER", "api")
 THULIUM_API_PASSWORD = os.environ.get("THULIUM_API_PASSWORD", "api-secret")
 THULIUM_WEBHOOK_USER = os.environ.get("THULIUM_WEBHOOK_USER", "thulium")
 THULIUM_WEBHOOK_PASSWORD = os.environ.get("THULIUM_WEBHOOK_PASSWORD", "webhook-secret")
+# Addresses Thulium's webhooks may come from (IPs or CIDR blocks); empty: any.
+THULIUM_WEBHOOK_ALLOWED_IPS = envnetworks("THULIUM_WEBHOOK_ALLOWED_IPS")
 THULIUM_TIMEZONE = TIME_ZONE
 THULIUM_POLL_SECONDS = envint("THULIUM_POLL_SECONDS", 3)
 THULIUM_TIMEOUT_SECONDS = envint("THULIUM_TIMEOUT_SECONDS", 5)

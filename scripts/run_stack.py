@@ -3,7 +3,8 @@
 Starts, in order: the embedded Valkey (Redis-compatible) server unless REDIS_URL is set,
 the Thulium simulator unless THULIUM_API_URL is set, daphne (web + websockets), a Celery
 worker with beat and the event processor. Honours PORT (8000), SIM_PORT (8100), VALKEY_PORT
-(6399), SIM_ARGS and BEAT_SCHEDULE (var/celerybeat-schedule).
+(6399), SIM_ARGS and BEAT_SCHEDULE (var/celerybeat-schedule). Without DJANGO_SECRET_KEY it
+generates one once into var/secret-key (readable by its owner only).
 
 Then it supervises them: a child that exits is started again after 1, 2, 4 … s; one that
 crashes 5 times within 60 s stops everything. Ctrl-C, SIGTERM and SIGHUP (unless ignored, as
@@ -12,6 +13,7 @@ under nohup) stop everything, children first.
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -33,6 +35,7 @@ MAX_DELAY = 30  # …end the restarts, which wait 1, 2, 4 … up to this many se
 def main() -> None:
     VAR.mkdir(exist_ok=True)
     env = dict(os.environ)
+    env["DJANGO_SECRET_KEY"] = env.get("DJANGO_SECRET_KEY") or secret_key(VAR / "secret-key")
     port = int(env.get("PORT", "8000"))
     sim_port = int(env.get("SIM_PORT", "8100"))
     env.setdefault("THULIUM_API_USER", "api")
@@ -94,6 +97,19 @@ def main() -> None:
         for sig in stop_on:  # a second Ctrl-C does not cut the stopping short
             signal.signal(sig, signal.SIG_IGN)
         procs.stop()
+
+
+def secret_key(path: Path) -> str:
+    """The demo's SECRET_KEY: generated once into the file (owner-only, 0600), then read."""
+    try:
+        path.chmod(0o600)  # also one an older version left readable by others
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_urlsafe(50)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(key + "\n")
+        return key
 
 
 def supervise(procs: Processes, after_restart: dict) -> None:

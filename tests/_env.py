@@ -4,6 +4,7 @@ TEST_DATABASE=postgres a throwaway PostgreSQL cluster (scripts/postgres.py) inst
 
 import atexit
 import os
+import secrets
 
 from scripts import postgres, processes
 
@@ -36,6 +37,8 @@ os.environ.update(
     # in the next (the stack's own processes keep the 250 ms batching).
     QUEUE_PUSH_DELAY_MS="0",
 )
+# DEBUG is off in the tests, as in production, so a secret key is needed: one per run.
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 # The tests' database (pytest-django makes test_thulium in it) and the products' the tests
 # start (tests/conftest.py: database_url) live on one cluster, removed when the run ends.
 DATABASE = os.environ.get("TEST_DATABASE") or "sqlite"

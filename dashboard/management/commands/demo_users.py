@@ -12,8 +12,8 @@ PASSWORD_FILE = settings.BASE_DIR / "var" / "demo-password"
 class Command(BaseCommand):
     help = (
         "Create the demo users 'supervisor', 'campaigns' (campaign admin) and 'admin' "
-        "(superuser). The password is "
-        "DEMO_PASSWORD when set, otherwise generated once and kept in var/demo-password."
+        "(superuser). The password is DEMO_PASSWORD when set, otherwise generated once and "
+        "kept in var/demo-password (readable by its owner only)."
     )
 
     def add_arguments(self, parser):
@@ -39,8 +39,11 @@ def _demo_password() -> str:
     if os.environ.get("DEMO_PASSWORD"):
         return os.environ["DEMO_PASSWORD"]
     if PASSWORD_FILE.exists():
+        PASSWORD_FILE.chmod(0o600)  # also one an older version left readable by others
         return PASSWORD_FILE.read_text().strip()
     PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(9)
-    PASSWORD_FILE.write_text(password + "\n")
+    fd = os.open(PASSWORD_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # owner only
+    with os.fdopen(fd, "w") as file:
+        file.write(password + "\n")
     return password

@@ -1,0 +1,35 @@
+// Thulium Live: small behaviours of the admin pages, here and not inline (the
+// Content-Security-Policy allows scripts from our own files only).
+(function () {
+  "use strict";
+
+  // A campaign's agent picker: the search box hides the agents that do not match.
+  document.addEventListener("input", function (e) {
+    if (!e.target.matches("[data-agent-search]")) return;
+    var q = e.target.value.trim().toLowerCase();
+    document.querySelectorAll("[data-picker] label").forEach(function (l) {
+      l.hidden = q && l.dataset.search.indexOf(q) === -1;
+    });
+  });
+
+  document.addEventListener("click", function (e) {
+    // Wallboards: a link field selects itself; "Copy link" copies it.
+    if (e.target.matches("[data-wallboard-link]")) e.target.select();
+    var button = e.target.closest("[data-copy-link]");
+    if (!button) return;
+    var field = button.closest("tr").querySelector("[data-wallboard-link]");
+    field.select();
+    (navigator.clipboard ? navigator.clipboard.writeText(field.value) : Promise.reject())
+      .catch(function () { document.execCommand("copy"); })
+      .finally(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy link"; }, 2000);
+      });
+  });
+
+  // A form with data-confirm-submit="question" is sent only once the question is answered OK.
+  document.addEventListener("submit", function (e) {
+    var question = e.target.getAttribute("data-confirm-submit");
+    if (question && !window.confirm(question)) e.preventDefault();
+  });
+})();
