@@ -2,11 +2,15 @@
 
 Reference: ../shared/thulium-api/ (Thulium's own document, "Thulium REST API").
 Every non-2xx answer becomes ThuliumAPIError (HTTP status, request_id, the list of errors);
-a timeout is ThuliumTimeout and a refused or broken connection ThuliumUnavailable.
+a timeout is ThuliumTimeout and a refused or broken connection ThuliumUnavailable; a 2xx body
+that is not JSON even read leniently (the document's examples have trailing commas and lists
+closed by "}": parse.read_json repairs those) is ThuliumBadBody.
 `transient` on each error says whether trying again later may help.
 """
 
+import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
@@ -14,9 +18,11 @@ from urllib.parse import urljoin
 import requests
 from django.conf import settings
 
-from .parse import to_bool, to_datetime, to_int, to_str
+from .parse import LooseJSONError, read_json, to_bool, to_datetime, to_int, to_str
 
+log = logging.getLogger(__name__)
 _local = threading.local()
+_repairs_logged: dict[tuple[str, str], float] = {}
 
 
 class ThuliumError(Exception):
@@ -35,6 +41,10 @@ class ThuliumTimeout(ThuliumError):
 
 class ThuliumUnavailable(ThuliumError):
     """The connection was refused or broke."""
+
+
+class ThuliumBadBody(ThuliumError):
+    """Thulium answered 2xx with a body that cannot be read even leniently (parse.read_json)."""
 
 
 class ThuliumAPIError(ThuliumError):
@@ -168,11 +178,21 @@ def request(method: str, path: str, *, params=None, json=None):
     if not response.content.strip():
         return None
     try:
-        return response.json()
-    except ValueError as exc:
-        raise ThuliumAPIError(
-            response.status_code, "", [{"message": "Thulium sent a body that is not JSON"}]
-        ) from exc
+        # JSON is UTF-8 (RFC 8259): decoded here, not by requests' guess of the charset.
+        body, repairs = read_json(response.content.decode("utf-8-sig", errors="replace"))
+    except LooseJSONError as exc:
+        raise ThuliumBadBody(f"Thulium's answer to {method} {path} is not readable: {exc}") from exc
+    if repairs:
+        _log_repairs(method, path, repairs)
+    return body
+
+
+def _log_repairs(method: str, path: str, repairs: list[str]) -> None:
+    """A body read despite slips like the document's own examples: logged once an hour."""
+    key, now = (method, path), time.monotonic()
+    if now - _repairs_logged.get(key, -3600.0) >= 3600:
+        _repairs_logged[key] = now
+        log.warning("Thulium's answer to %s %s was not strict JSON: %s", method, path, repairs)
 
 
 def _rows(body) -> list[dict]:
