@@ -5,7 +5,8 @@ happens before the answer: no fold, no render, no Redis. The processor applies i
 Two doors share every step: `webhook_app`, a plain ASGI app that config/asgi.py puts in front
 of Django (production: no thread or middleware per request; concurrent deliveries are written
 by one writer thread, many to a transaction), and `thulium_webhook`, the same as a Django
-view (Django's test client, and multipart bodies).
+view (Django's test client, and multipart bodies). Both first refuse a source outside
+THULIUM_WEBHOOK_ALLOWED_IPS (403, nothing stored; config/security.py).
 """
 
 import asyncio
@@ -25,6 +26,8 @@ from django.db.models import F
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from config.security import webhook_source_refused
 
 from . import intake
 from .models import WebhookEvent
@@ -211,6 +214,10 @@ async def webhook_app(scope, receive, send, django_app) -> None:
     if scope["method"] != "POST":
         await _respond(send, 405, {"error": "Only POST is accepted"}, [(b"allow", b"POST")])
         return
+    peer = (scope.get("client") or ("",))[0]
+    if refused := webhook_source_refused(peer, headers.get("x-forwarded-for", "")):
+        await _respond(send, 403, {"error": refused})
+        return
     if not authorised(headers.get("authorization", "")):
         challenge = [(b"www-authenticate", b'Basic realm="thulium-webhooks"')]
         await _respond(send, 401, {"error": "Authentication required"}, challenge)
@@ -279,6 +286,9 @@ async def _respond(send, status: int, answer: dict, headers=()) -> None:
 @csrf_exempt
 @require_POST
 def thulium_webhook(request: HttpRequest) -> JsonResponse:
+    forwarded_for = request.headers.get("X-Forwarded-For", "")
+    if refused := webhook_source_refused(request.META.get("REMOTE_ADDR", ""), forwarded_for):
+        return JsonResponse({"error": refused}, status=403)
     if not authorised(request.headers.get("Authorization", "")):
         response = JsonResponse({"error": "Authentication required"}, status=401)
         response["WWW-Authenticate"] = 'Basic realm="thulium-webhooks"'
