@@ -74,7 +74,7 @@ def close_lost_calls(logins) -> list[int]:
 
 
 def _learn_queue(kind: str, number: int) -> tuple[Queue, bool]:
-    return Queue.objects.get_or_create(kind=kind, number=number)  # created: whole panels
+    return rows.fetch(Queue, kind=kind, number=number)  # created: whole panels
 
 
 def rebuild(since: datetime | None = None) -> int:

@@ -2,8 +2,10 @@
 
 from datetime import datetime
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
+
+from crm_bridge import rows
 
 
 class AgentStatus(models.TextChoices):
@@ -125,17 +127,7 @@ class Agent(models.Model):
         """Save these fields of these agents: one UPDATE run once per agent (executemany).
         Django's bulk_update builds a CASE per field per row, which for a poll's hundreds of
         changed agents cost more than the rest of the poll."""
-        fields = [cls._meta.get_field(name) for name in names]
-        quote = connection.ops.quote_name
-        sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-        sql = f"UPDATE {quote(cls._meta.db_table)} SET {sets} WHERE {quote('id')} = %s"
-        rows = [
-            [field.get_db_prep_save(getattr(agent, field.attname), connection) for field in fields]
-            + [agent.pk]
-            for agent in agents
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+        rows.write(cls, agents, names)
 
     def live_state(self) -> tuple:
         return tuple(getattr(self, f) for f in LIVE_FIELDS)
