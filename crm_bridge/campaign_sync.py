@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import outbounds
-from .client import ThuliumAPIError, ThuliumError
-from .models import Campaign, CampaignSample
+from .client import ThuliumAPIError, ThuliumBadBody, ThuliumError
+from .models import Campaign, CampaignSample, PollState
 from .parse import tenant_tz
 from .signals import notify_campaigns_changed
 from .sync import _health
@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 STATS = "campaign-stats"
 LIST = "campaign-list"
+# + a campaign id: that campaign's GET outbounds/:id/agents failed; the row goes on the next
+# good answer. What Thulium said shows on the campaign.
+AGENTS = "campaign-agents:"
 KEEP_SAMPLES = timedelta(days=2)
 STATS_FIELDS = ["records_count", "completion_percent", "active", "sampled_at"]
 LIST_FIELDS = ["name", "crm", "order", "parity", "agents", "gone"]
@@ -94,6 +97,51 @@ def _agents_of(campaign_id: str) -> list[dict] | None:
     )
 
 
+def _all_agents(infos: list[outbounds.CampaignInfo]) -> tuple[dict, dict]:
+    """({id: agents or None}, {id: the error}) for every listed campaign.
+
+    A campaign Thulium answers with an error (403, 410, 5xx, a body that cannot be read) keeps
+    its last known agents and carries the error; the others go on. No answer at all (timeout,
+    refused connection) stops the poll: that is Thulium as a whole, not one campaign.
+    """
+    agents, errors = {}, {}
+    for info in infos:
+        try:
+            agents[info.campaign_id] = _agents_of(info.campaign_id)
+        except (ThuliumAPIError, ThuliumBadBody) as exc:
+            agents[info.campaign_id], errors[info.campaign_id] = None, exc
+            log.warning(
+                "Thulium refused campaign %s's agents: %s (request_id=%s)",
+                info.campaign_id,
+                exc,
+                exc.request_id,
+            )
+    return agents, errors
+
+
+def _record_agent_errors(errors: dict, now) -> list[str]:
+    """Keep each failing campaign's error in PollState, drop those that answered well this
+    time. Returns the ids whose shown error changed. One read when nothing changed."""
+    states = {s.name[len(AGENTS) :]: s for s in PollState.objects.filter(name__startswith=AGENTS)}
+    changed = [cid for cid in states if cid not in errors]
+    if changed:
+        PollState.objects.filter(name__in=[AGENTS + cid for cid in changed]).delete()
+    for cid, exc in errors.items():
+        state = states.get(cid) or PollState(name=AGENTS + cid, failing_since=now)
+        text = f"HTTP {exc.status}: {exc.message}" if exc.status else exc.message
+        if (state.last_error, state.last_request_id) != (text, exc.request_id):
+            changed.append(cid)
+        state.last_error, state.last_request_id, state.last_attempt = text, exc.request_id, now
+        state.save()
+    return changed
+
+
+def agent_errors(campaign_ids: list[str]) -> dict[str, PollState]:
+    """{id: PollState} for the campaigns whose agents Thulium last refused."""
+    names = [AGENTS + cid for cid in campaign_ids]
+    return {s.name[len(AGENTS) :]: s for s in PollState.objects.filter(name__in=names)}
+
+
 def _apply_info(campaign: Campaign, info: outbounds.CampaignInfo, agents: list | None) -> bool:
     values = {"name": info.name, "crm": info.crm, "gone": False}
     if info.order is not None:
@@ -113,10 +161,13 @@ def _apply_info(campaign: Campaign, info: outbounds.CampaignInfo, agents: list |
 
 
 def poll_list() -> int:
-    """GET outbounds plus each campaign's agents (every minute). Returns campaigns seen."""
+    """GET outbounds plus each campaign's agents (every minute). Returns campaigns seen.
+
+    One campaign whose agents Thulium refuses does not stop the others (_all_agents).
+    """
     with _health(LIST):
         infos = outbounds.get_campaigns()
-        agents = {info.campaign_id: _agents_of(info.campaign_id) for info in infos}
+        agents, errors = _all_agents(infos)
     existing = {c.campaign_id: c for c in Campaign.objects.all()}
     changed, created = [], []
     for info in infos:
@@ -138,7 +189,8 @@ def poll_list() -> int:
         if changed:
             Campaign.objects.bulk_update(changed, LIST_FIELDS + OPTIONAL_FIELDS)
         CampaignSample.objects.filter(at__lt=timezone.now() - KEEP_SAMPLES).delete()
-        notify_campaigns_changed([c.campaign_id for c in changed + created])
+        shown = _record_agent_errors(errors, timezone.now())
+        notify_campaigns_changed(sorted({c.campaign_id for c in changed + created} | set(shown)))
     return len(infos)
 
 

@@ -2,9 +2,10 @@
 
 from django.utils import timezone
 
+from crm_bridge import campaign_sync
 from crm_bridge.campaign_events import OUTCOME_LABELS
 from crm_bridge.campaign_sync import today_start
-from crm_bridge.models import Agent, AgentGroup, AgentStatus, Campaign, CampaignDay, CampaignSample
+from crm_bridge.models import Agent, AgentStatus, Campaign, CampaignDay, CampaignSample, PollState
 
 SPARK_W, SPARK_H = 120, 24
 
@@ -14,7 +15,8 @@ def visible():
 
 
 def decorate(campaigns: list[Campaign]) -> list[Campaign]:
-    """Add today's outcomes, the agents' live state and the sparkline: four queries in all."""
+    """Add today's outcomes, the agents' live state, the sparkline and what Thulium last said
+    when it refused the campaign's agents (`agents_error`): four queries in all."""
     ids = [c.campaign_id for c in campaigns]
     start = today_start()
     days = {
@@ -27,7 +29,7 @@ def decorate(campaigns: list[Campaign]) -> list[Campaign]:
         "campaign_id", "at", "completion_percent"
     ):
         samples.setdefault(s.campaign_id, []).append((s.at, s.completion_percent))
-    groups = dict(AgentGroup.objects.values_list("group_id", "name"))
+    errors = campaign_sync.agent_errors(ids)
     now = timezone.now()
     for campaign in campaigns:
         campaign.today = days.get(campaign.campaign_id) or CampaignDay(
@@ -47,7 +49,7 @@ def decorate(campaigns: list[Campaign]) -> list[Campaign]:
             1 for a in members if a.status == AgentStatus.FREE and a.active_in_outbound
         )
         campaign.talking = sorted(campaign.on_call)
-        campaign.group_name = groups.get(campaign.group_id, "")
+        campaign.agents_error = errors.get(campaign.campaign_id)
         campaign.spark = sparkline(samples.get(campaign.campaign_id, []), campaign, start, now)
     return campaigns
 
@@ -67,8 +69,14 @@ def sparkline(points: list, campaign: Campaign, start, now) -> str:
 
 
 def campaigns_context(ids: list[str] | None = None) -> dict:
+    """The rows; for the whole list also the campaign polls that are failing now."""
     campaigns = visible() if ids is None else Campaign.objects.filter(campaign_id__in=ids)
-    return {"campaigns": decorate(list(campaigns)), "spark_w": SPARK_W, "spark_h": SPARK_H}
+    context = {"campaigns": decorate(list(campaigns)), "spark_w": SPARK_W, "spark_h": SPARK_H}
+    if ids is None:
+        context["poll_problems"] = PollState.objects.filter(
+            name__in=[campaign_sync.LIST, campaign_sync.STATS], failing_since__isnull=False
+        ).order_by("name")
+    return context
 
 
 def campaigns_with(logins: list[str]) -> list[str]:

@@ -39,6 +39,9 @@ SEED_CAMPAIGNS = [
     ("Reaktywacja klientów", "predictive", True),
     ("Umówienie wizyt", "preview", False),
 ]
+# Campaign groups ("Id grupy kampanii", the document's example is 15): ids apart from the
+# agent groups' 1..n, so a form that offers agent groups is caught.
+CAMPAIGN_GROUPS = [(15, "Sprzedaż"), (16, "Windykacja"), (17, "Ankiety")]
 
 
 class Record:
@@ -194,6 +197,7 @@ def set_status(camp, r, system_status, rng=None, name=None):
 
 def seed_campaigns(c, rng):
     c.record_ids = itertools.count(1001)
+    c.campaign_groups = [{"group_id": g, "name": n} for g, n in CAMPAIGN_GROUPS]
     now = c.t
     agents = [a for a in c.real_agents() if a.active]
     sales = [g["group_id"] for g in c.groups if g["name"] in ("Sprzedaż", "Windykacja")] or [
@@ -217,7 +221,7 @@ def seed_campaigns(c, rng):
                 "predictive_min_calls": "1.0" if dialer == "predictive" else "",
                 "predictive_max_calls": "2.5" if dialer == "predictive" else "",
             },
-            group_id=rng.randint(1, 3),
+            group_id=CAMPAIGN_GROUPS[rng.randint(1, 3) - 1][0],
         )
         camp.parameters = {k: v for k, v in camp.parameters.items() if v != ""}
         camp.make_statuses(10 * (i + 1))

@@ -155,10 +155,13 @@ class Centre:
         self._conn_seq = itertools.count(100)
         self.running = True  # spontaneous traffic on/off
         self.outage_until = 0.0  # monotonic time until which every API call answers 503
+        self.faults = {}  # (method, path) -> /_sim/fault's answer for that one call
         self.stopped = False
         self.agents = []  # includes the "Automat" pseudo agent at index 0
         self.by_login = {}
         self.groups = []  # [{"group_id", "name"}]
+        # Campaign groups ("Id grupy kampanii"): not agent groups; no endpoint lists them.
+        self.campaign_groups = []  # [{"group_id", "name"}]
         self.queues = []  # [{"queue_id", "name", "groups", "did", "waiting": []}]
         self.chat_queues = []
         self.chats = {}

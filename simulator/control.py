@@ -33,6 +33,7 @@ def state(c, req):
         ],
         "chats": list(c.chats.values()),
         "campaigns": [camp.summary(c) for camp in c.campaigns.values()],
+        "campaign_groups": list(c.campaign_groups),
         "webhook": {"url": c.webhook["url"], "user": c.webhook["user"]},
         "webhook_stats": dict(c.webhook_stats),
         "event_counts": dict(c.stats),
@@ -66,6 +67,26 @@ def outage(c, req):
         raise ApiError(400, "seconds must be a number.", "seconds musi być liczbą.") from None
     c.outage_until = time.monotonic() + max(0.0, seconds)
     return 200, {"seconds": seconds}
+
+
+@route("POST", r"_sim/fault", auth=False)
+def fault(c, req):
+    """One API call answers as told until cleared: {"method", "path", "status", "message"}
+    (Thulium's error body with a request_id) or {"method", "path", "status", "body"} (that text
+    as it is). Without "status" the call's fault is cleared; {} clears every fault."""
+    method, path = str(req.get("method") or "GET").upper(), str(req.get("path") or "").strip("/")
+    if not path:
+        c.faults.clear()
+    elif req.get("status") in (None, ""):
+        c.faults.pop((method, path), None)
+    else:
+        answer = {"status": int(req.get("status"))}
+        if req.get("body") is not None:
+            answer["body"] = str(req.get("body"))
+        else:
+            answer["message"] = str(req.get("message") or f"HTTP {answer['status']}")
+        c.faults[(method, path)] = answer
+    return 200, {"faults": [f"{m} {p}" for m, p in c.faults]}
 
 
 @route("POST", r"_sim/traffic", auth=False)

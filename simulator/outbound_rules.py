@@ -162,6 +162,12 @@ def validate(c, req, create, errors, out):
                 "Pole group_id musi być dodatnią liczbą całkowitą.",
                 30112,
             )
+        elif v not in {g["group_id"] for g in c.campaign_groups}:
+            err(
+                f"Field group_id: campaign group {v} does not exist.",
+                f"Pole group_id: grupa kampanii {v} nie istnieje.",
+                30119,
+            )
         else:
             out["group_id"] = v
     params = get_parameters(req)

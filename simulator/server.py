@@ -138,6 +138,14 @@ def make_handler(centre, api_user, api_password):
             if self.command != "HEAD":
                 self.wfile.write(data)
 
+        def _send_raw(self, status, text):
+            data = text.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def _body(self):
             raw = self._raw
             if not raw.strip():
@@ -191,6 +199,12 @@ def make_handler(centre, api_user, api_password):
                         "Usługa chwilowo niedostępna, spróbuj ponownie później.",
                         E_INTERNAL,
                     )
+                fault = centre.faults.get((self.command, path[4:])) if is_api else None
+                if fault is not None:
+                    if "body" in fault:  # a 2xx body as given, e.g. not strict JSON
+                        self._send_raw(fault["status"], fault["body"])
+                        return
+                    raise ApiError(fault["status"], fault["message"], code=fault.get("code"))
                 if found is None:
                     if path_known:
                         raise ApiError(
