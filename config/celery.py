@@ -1,9 +1,25 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("thulium_live")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _start_heartbeat(**kwargs):
+    """The worker says it is alive every few seconds (crm_bridge/heartbeats.py)."""
+    from crm_bridge import heartbeats
+
+    heartbeats.start_worker_heartbeat()
+
+
+@worker_shutdown.connect
+def _stop_heartbeat(**kwargs):
+    from crm_bridge import heartbeats
+
+    heartbeats.stop_worker_heartbeat()

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.request_log",
     "django.middleware.security.SecurityMiddleware",
     "config.security.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -254,6 +255,8 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 50
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Beat's scheduler writes beat's heartbeat on each tick (crm_bridge/heartbeats.py).
+CELERY_BEAT_SCHEDULER = "crm_bridge.heartbeats:Scheduler"
 CELERY_BEAT_SCHEDULE = {
     "poll-agent-statuses": {
         "task": "crm_bridge.tasks.poll_agent_statuses",
@@ -287,11 +290,38 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Health, metrics and logs (README "Health and metrics") ----------------------------------
+# Metrics of every process of this host (daphne, the event processor, Celery) are summed from
+# files in this folder (prometheus-client's multiprocess mode; set before it is imported):
+# empty it when the product starts, as `make run` does.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(BASE_DIR / "var" / "prometheus"))
+Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # empty: /metrics only from this host
+
+# LOG_FORMAT=json: one JSON object per line (config/logs.py); otherwise readable lines.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+# One line per request, webhook delivery and Thulium call ("thulium_live.*" loggers): in JSON
+# logs, and among the readable lines only with LOG_ACCESS=1 (make run's console stays calm).
+ACCESS_LOG = LOG_FORMAT == "json" or envbool("LOG_ACCESS")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"expected_403": {"()": "config.logs.NoTracebackFor403"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        "django.channels.server": {"level": "WARNING"},
+        "django.request": {"filters": ["expected_403"]},
+        "thulium_live": {"level": "INFO" if ACCESS_LOG else "WARNING"},
+    },
 }

@@ -5,7 +5,8 @@ Every non-2xx answer becomes ThuliumAPIError (HTTP status, request_id, the list 
 a timeout is ThuliumTimeout and a refused or broken connection ThuliumUnavailable; a 2xx body
 that is not JSON even read leniently (the document's examples have trailing commas and lists
 closed by "}": parse.read_json repairs those) is ThuliumBadBody.
-`transient` on each error says whether trying again later may help.
+`transient` on each error says whether trying again later may help. Every call is counted
+and timed (crm_bridge/metrics.py) and logged: endpoint, status, duration and request_id.
 """
 
 import logging
@@ -18,9 +19,11 @@ from urllib.parse import urljoin
 import requests
 from django.conf import settings
 
+from . import metrics
 from .parse import LooseJSONError, read_json, to_bool, to_datetime, to_int, to_str
 
 log = logging.getLogger(__name__)
+call_log = logging.getLogger("thulium_live.thulium")  # one line per call
 _local = threading.local()
 _repairs_logged: dict[tuple[str, str], float] = {}
 
@@ -130,7 +133,12 @@ def _session() -> requests.Session:
     session = getattr(_local, "session", None)
     if session is None:
         session = _local.session = requests.Session()
+        session.hooks["response"].append(_remember_status)
     return session
+
+
+def _remember_status(response: requests.Response, *args, **kwargs) -> None:
+    _local.status = response.status_code
 
 
 def _error_from(response: requests.Response) -> ThuliumAPIError:
@@ -156,6 +164,42 @@ def _error_from(response: requests.Response) -> ThuliumAPIError:
 
 def request(method: str, path: str, *, params=None, json=None):
     """One call to Thulium; returns the decoded JSON body (None when empty)."""
+    began, _local.status = time.perf_counter(), None
+    status, request_id = "", ""
+    try:
+        return _request(method, path, params=params, json=json)
+    except ThuliumTimeout:
+        status = "timeout"
+        raise
+    except ThuliumUnavailable:
+        status = "unavailable"
+        raise
+    except ThuliumError as exc:
+        request_id = exc.request_id
+        raise
+    finally:
+        took = time.perf_counter() - began
+        status = status or str(_local.status or "error")
+        metrics.thulium_call(method, path, status, took)
+        call_log.info(
+            "Thulium %s %s: %s (%.0f ms)%s",
+            method,
+            path,
+            status,
+            took * 1000,
+            f" request_id={request_id}" if request_id else "",
+            extra={
+                "method": method,
+                "endpoint": metrics.endpoint(path),
+                "path": path,
+                "status": status,
+                "duration_ms": round(took * 1000, 1),
+                "request_id": request_id,
+            },
+        )
+
+
+def _request(method: str, path: str, *, params=None, json=None):
     url = urljoin(settings.THULIUM_API_URL.rstrip("/") + "/", path.lstrip("/"))
     try:
         response = _session().request(

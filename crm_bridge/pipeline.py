@@ -53,7 +53,7 @@ from django.utils import timezone
 from dashboard import queues
 from dashboard.models import QueueCall
 
-from . import campaign_events, events, rows
+from . import campaign_events, events, metrics, rows
 from .models import Agent, WebhookEvent
 from .signals import Changes, collected, poll_health_changed, send_changes
 
@@ -132,6 +132,7 @@ def _process(limit: int, budget: float | None, isolate: bool) -> int:
                     del batch[done:]  # the rest waits for the next transaction
                     break
         _mark(batch, failed)
+    metrics.applied(batch, failed, time.perf_counter() - began)
     return len(batch)
 
 
@@ -174,7 +175,9 @@ def _mark(batch: list[WebhookEvent], failed: list[WebhookEvent]) -> None:
 
 
 def push(changes: Changes) -> None:
-    for error in send_changes(changes):
+    with metrics.PUSH.time():
+        errors = send_changes(changes)
+    for error in errors:
         log.warning("Live push failed (%s); open boards catch up when they reconnect", error)
 
 

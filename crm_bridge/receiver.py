@@ -17,6 +17,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections import Counter
 from concurrent.futures import Future
 
@@ -29,11 +30,12 @@ from django.views.decorators.http import require_POST
 
 from config.security import webhook_source_refused
 
-from . import intake
+from . import intake, metrics
 from .models import WebhookEvent
 from .pipeline import HANDLED
 
 log = logging.getLogger(__name__)
+delivery_log = logging.getLogger("thulium_live.webhook")  # one line per delivery
 PATHS = ("/webhooks/thulium/", "/webhooks/thulium")
 State = WebhookEvent.State
 UNAVAILABLE = (503, {"error": "The event could not be stored (database unavailable): retry"})
@@ -150,6 +152,30 @@ def _answer_seen(pk: int, state: str, error: str, retried: bool) -> tuple[int, d
     return 200, {"status": "retrying" if retried else "duplicate", "id": pk}
 
 
+def _answered(status: int, answer: dict, began: float, event=None) -> dict:
+    """Count and log one delivery's answer (crm_bridge/metrics.py, config/logs.py)."""
+    metrics.webhook_answered(status, answer)
+    took = round((time.perf_counter() - began) * 1000, 1)
+    outcome = answer.get("status") or metrics.REFUSALS.get(status, "unavailable")
+    action = event.action if event is not None else ""
+    delivery_log.info(
+        "Webhook %s: %s %s (%.1f ms)",
+        action or "-",
+        status,
+        outcome,
+        took,
+        extra={
+            "status": status,
+            "outcome": outcome,
+            "action": action,
+            "event_id": answer.get("id"),
+            "error": answer.get("error", ""),
+            "duration_ms": took,
+        },
+    )
+    return answer
+
+
 # --- The ASGI door ----------------------------------------------------------------------------
 
 
@@ -210,17 +236,20 @@ def asgi_door(django_app):
 
 
 async def webhook_app(scope, receive, send, django_app) -> None:
+    began = time.perf_counter()
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     if scope["method"] != "POST":
-        await _respond(send, 405, {"error": "Only POST is accepted"}, [(b"allow", b"POST")])
+        await _respond(send, 405, _answered(405, {"error": "Only POST is accepted"}, began),
+                       [(b"allow", b"POST")])  # fmt: skip
         return
     peer = (scope.get("client") or ("",))[0]
     if refused := webhook_source_refused(peer, headers.get("x-forwarded-for", "")):
-        await _respond(send, 403, {"error": refused})
+        await _respond(send, 403, _answered(403, {"error": refused}, began))
         return
     if not authorised(headers.get("authorization", "")):
         challenge = [(b"www-authenticate", b'Basic realm="thulium-webhooks"')]
-        await _respond(send, 401, {"error": "Authentication required"}, challenge)
+        await _respond(send, 401, _answered(401, {"error": "Authentication required"}, began),
+                       challenge)  # fmt: skip
         return
     body = await _read_body(receive)
     if body is None:
@@ -233,7 +262,7 @@ async def webhook_app(scope, receive, send, django_app) -> None:
     status, answer = await asyncio.wrap_future(writer.submit(event))
     if len(body) > intake.MAX_BODY_BYTES:
         status = 413
-    await _respond(send, status, answer)
+    await _respond(send, status, _answered(status, answer, began, event))
 
 
 async def _read_body(receive) -> bytes | None:
@@ -286,11 +315,13 @@ async def _respond(send, status: int, answer: dict, headers=()) -> None:
 @csrf_exempt
 @require_POST
 def thulium_webhook(request: HttpRequest) -> JsonResponse:
+    began = time.perf_counter()
     forwarded_for = request.headers.get("X-Forwarded-For", "")
     if refused := webhook_source_refused(request.META.get("REMOTE_ADDR", ""), forwarded_for):
-        return JsonResponse({"error": refused}, status=403)
+        return JsonResponse(_answered(403, {"error": refused}, began), status=403)
     if not authorised(request.headers.get("Authorization", "")):
-        response = JsonResponse({"error": "Authentication required"}, status=401)
+        answer = _answered(401, {"error": "Authentication required"}, began)
+        response = JsonResponse(answer, status=401)
         response["WWW-Authenticate"] = 'Basic realm="thulium-webhooks"'
         return response
     too_large = int(request.META.get("CONTENT_LENGTH") or 0) > intake.MAX_BODY_BYTES
@@ -305,4 +336,5 @@ def thulium_webhook(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         log.exception("Could not store a webhook event")
         status, answer = UNAVAILABLE
-    return JsonResponse(answer, status=413 if len(body) > intake.MAX_BODY_BYTES else status)
+    status = 413 if len(body) > intake.MAX_BODY_BYTES else status
+    return JsonResponse(_answered(status, answer, began, event), status=status)

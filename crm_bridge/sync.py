@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from . import client
+from . import client, heartbeats
 from .client import ThuliumError
 from .models import Agent, AgentGroup, Campaign, PollState, WebhookEvent
 from .models.agents import LIVE_FIELDS, ON_CALL, RECONCILE_FIELDS, AgentStatus, not_after_now
@@ -250,9 +250,12 @@ def watch_health() -> bool:
 
 def data_health() -> dict:
     """What the screens say about freshness: {"stale": bool, "since": dt, "error",
-    "request_id", "lag": seconds the webhook events are late, or None when they are not}."""
+    "request_id", "lag": seconds the webhook events are late, or None when they are not,
+    "stopped": the background processes that stopped (heartbeats.stopped(): "worker",
+    "beat"), so nothing refreshes the agents' statuses}."""
     lag = WebhookEvent.ingest_lag()
     lag = round(lag) if lag > LAG_SHOWN else None
+    stopped = heartbeats.stopped()
     state = PollState.objects.filter(name=STATUSES).first()
     if state is None:
         return {
@@ -261,6 +264,7 @@ def data_health() -> dict:
             "error": "No data from Thulium yet",
             "request_id": "",
             "lag": lag,
+            "stopped": stopped,
         }
     too_old = state.last_ok is None or timezone.now() - state.last_ok > STALE_AFTER
     return {
@@ -269,6 +273,7 @@ def data_health() -> dict:
         "error": state.last_error,
         "request_id": state.last_request_id,
         "lag": lag,
+        "stopped": stopped,
     }
 
 
