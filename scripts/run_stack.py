@@ -14,6 +14,7 @@ under nohup) stop everything, children first.
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +36,10 @@ MAX_DELAY = 30  # …end the restarts, which wait 1, 2, 4 … up to this many se
 def main() -> None:
     VAR.mkdir(exist_ok=True)
     env = dict(os.environ)
+    # Prometheus metrics of this run's processes (config/settings.py): a fresh folder.
+    metrics = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR / "prometheus")))
+    shutil.rmtree(metrics, ignore_errors=True)
+    metrics.mkdir(parents=True)
     env["DJANGO_SECRET_KEY"] = env.get("DJANGO_SECRET_KEY") or secret_key(VAR / "secret-key")
     port = int(env.get("PORT", "8000"))
     sim_port = int(env.get("SIM_PORT", "8100"))

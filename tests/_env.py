@@ -5,6 +5,8 @@ TEST_DATABASE=postgres a throwaway PostgreSQL cluster (scripts/postgres.py) inst
 import atexit
 import os
 import secrets
+import shutil
+import tempfile
 
 from scripts import postgres, processes
 
@@ -49,5 +51,9 @@ os.environ.pop("TEST_DATABASE", None)  # a child that imports a test module star
 if POSTGRES:
     atexit.register(POSTGRES.stop)  # also when pytest ends before pytest_unconfigure
     os.environ["DATABASE_URL"] = POSTGRES.create_database("thulium")
+# Prometheus metrics of this run's processes (and of the products it starts) are summed from
+# a fresh folder of their own (prometheus-client's multiprocess mode).
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="thulium-metrics-")
+atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], True)
 # Playwright's sync API keeps an event loop around; the ORM in the same test process is safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
