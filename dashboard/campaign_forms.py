@@ -6,11 +6,15 @@ import re
 from django import forms
 
 from crm_bridge.client import ThuliumAPIError
-from crm_bridge.models import Agent, AgentGroup, Dialer
+from crm_bridge.models import Agent, AgentGroup, Campaign, Dialer
 from crm_bridge.outbounds import PARAMETERS
 
 ID_RE = re.compile(r"^[0-9A-Za-z]{5}$")
 ID_HELP = "Five characters, e.g. 00042. Leave empty and Thulium picks one."
+GROUP_HELP = (
+    "Id grupy kampanii: the id of a campaign group in Thulium (not an agent group). "
+    "Thulium's API cannot list campaign groups: ids already used by campaigns are suggested."
+)
 
 
 def _campaign_id(value: str, label: str = "id") -> str:
@@ -70,7 +74,13 @@ class CampaignForm(_CampaignChecks, forms.Form):
     end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     order = forms.IntegerField(min_value=1, max_value=99999, initial=50, help_text="1-99999")
     parity = forms.IntegerField(min_value=1, max_value=100, initial=50, help_text="1-100")
-    group_id = forms.TypedChoiceField(label="Group", required=False, coerce=int, empty_value=None)
+    group_id = forms.IntegerField(
+        label="Campaign group id",
+        required=False,
+        min_value=1,
+        help_text=GROUP_HELP,
+        widget=forms.NumberInput(attrs={"list": "campaign-group-ids"}),
+    )
     caller_id = forms.RegexField(
         label="Caller id",
         regex=r"^\+?\d{3,15}$",
@@ -103,8 +113,12 @@ class CampaignForm(_CampaignChecks, forms.Form):
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.editing = editing
-        groups = AgentGroup.objects.values_list("group_id", "name")
-        self.fields["group_id"].choices = [("", "—"), *groups]
+        self.known_group_ids = list(
+            Campaign.objects.exclude(group_id=None)
+            .order_by("group_id")
+            .values_list("group_id", flat=True)
+            .distinct()
+        )
         if editing:
             del self.fields["campaign_id"]
             del self.fields["crm"]
