@@ -144,7 +144,7 @@ def _remember_status(response: requests.Response, *args, **kwargs) -> None:
 def _error_from(response: requests.Response) -> ThuliumAPIError:
     request_id, errors = "", []
     try:
-        body = response.json()
+        body, _ = read_json(response.content.decode("utf-8-sig", errors="replace"))
     except ValueError:
         body = None
     if isinstance(body, dict):

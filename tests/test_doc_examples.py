@@ -153,3 +153,135 @@ def test_work_report_and_customer_examples_for_the_reports_and_call_context():
     (customer,) = example("get_customers.txt")
     assert customer["emails"] == ["jan.kowalski@foo.bar", "j.kowalski@foo.bar"]
     assert example("get_companies__id.txt")["custom_fields"]["Additional info"] == "none"
+
+
+# The same examples as Thulium's answer over HTTP (the simulator's /_sim/fault answers the
+# text as it is), through every client function that reads a body.
+CALLS = [
+    ("GET", "agents", "get_agents.txt", lambda: client.get_agents(), ["janko"]),
+    ("GET", "agents/jkowalski", "get_agents__login.txt", lambda: client.get_agent("jkowalski"), 3),
+    (
+        "GET",
+        "agents/jkowalski/status",
+        "get_agents__login__status.txt",
+        lambda: client.get_agent_status("jkowalski"),
+        "PAUSED",
+    ),
+    (
+        "GET",
+        "agents_statuses",
+        "get_agents_statuses.txt",
+        lambda: client.get_agent_statuses(),
+        ["jkowalski", "jjanowski"],
+    ),
+    ("GET", "agents_groups", "get_agents_groups.txt", lambda: client.get_agent_groups(), [1, 2]),
+    ("GET", "outbounds", "get_outbounds.txt", lambda: outbounds.get_campaigns(), ["00002"]),
+    (
+        "GET",
+        "outbounds/stats",
+        "get_outbounds__stats.txt",
+        lambda: outbounds.get_all_stats(),
+        ["00001", "00002"],
+    ),
+    (
+        "GET",
+        "outbounds/00001/stats",
+        "get_outbounds__id__stats.txt",
+        lambda: outbounds.get_stats("00001"),
+        "00001",
+    ),
+    (
+        "GET",
+        "outbounds/00001/agents",
+        "get_outbounds__id__agents.txt",
+        lambda: outbounds.get_campaign_agents("00001"),
+        ["jkowalski", "anowak"],
+    ),
+    (
+        "GET",
+        "outbounds/00001/statuses",
+        "get_outbounds__id__statuses.txt",
+        lambda: outbounds.get_campaign_statuses("00001"),
+        ["CALL", "NO_CALL"],
+    ),
+    (
+        "GET",
+        "crm_outbounds/00001/records",
+        "get_crm_outbounds__id__records.txt",
+        lambda: outbounds.get_records("00001", crm=True),
+        [228],
+    ),
+    (
+        "POST",
+        "outbounds",
+        "post_outbounds.txt",
+        lambda: outbounds.create_campaign({"name": "X", "dialer": "preview", "crm": True}),
+        "09098",
+    ),
+    (
+        "POST",
+        "outbounds/00001/clone",
+        "post_outbounds__id__clone.txt",
+        lambda: outbounds.clone_campaign("00001", {"name": "Y"}),
+        "77744",
+    ),
+    (
+        "DELETE",
+        "batch/outbounds",
+        "delete_batch__outbounds.txt",
+        lambda: outbounds.delete_campaigns(["00001", "00002", "00003"]),
+        ["REMOVAL_QUEUED", "NOT_EXIST", "ALREADY_QUEUED"],
+    ),
+]
+
+
+def _key(result):
+    """What each call's answer is checked by."""
+    if isinstance(result, outbounds.RecordPage):
+        return [r.record_id for r in result.records]
+    if isinstance(result, list):
+        first = result[0] if result else None
+        if isinstance(first, client.AgentGroupInfo):
+            return [g.group_id for g in result]
+        if isinstance(first, outbounds.BatchResult):
+            return [r.status for r in result]
+        if isinstance(first, outbounds.CampaignStatusInfo):
+            return [s.system_status for s in result]
+        if isinstance(first, outbounds.CampaignInfo | outbounds.CampaignStats):
+            return [c.campaign_id for c in result]
+        return [r.login for r in result]
+    if isinstance(result, client.AgentInfo):
+        return result.group_id
+    if isinstance(result, client.AgentStatusInfo):
+        return result.status
+    if isinstance(result, outbounds.CampaignStats):
+        return result.campaign_id
+    return result
+
+
+@pytest.mark.parametrize("method, path, name, call, expected", CALLS, ids=[c[1] for c in CALLS])
+def test_each_client_call_reads_the_documents_example_as_thuliums_answer(
+    simulator, method, path, name, call, expected
+):
+    status = {"POST": 201, "DELETE": 207}.get(method, 200)
+    body = (DOC / name).read_text(encoding="utf-8")
+    simulator.control("fault", {"method": method, "path": path, "status": status, "body": body})
+    try:
+        assert _key(call()) == expected
+    finally:
+        simulator.control("fault", {})
+
+
+def test_the_documents_error_example_as_thuliums_answer(simulator):
+    body = (DOC / "error_body.txt").read_text(encoding="utf-8")
+    body = body.replace('"code": 222222\n        }', '"code": 222222\n        },')  # and a slip
+    simulator.control(
+        "fault", {"method": "GET", "path": "agents_groups", "status": 400, "body": body}
+    )
+    try:
+        with pytest.raises(ThuliumAPIError) as raised:
+            client.get_agent_groups()
+    finally:
+        simulator.control("fault", {})
+    assert raised.value.status == 400 and raised.value.request_id == "53678450401cf"
+    assert raised.value.message == "Wrong format of phone number.; Duplicated customer name."
