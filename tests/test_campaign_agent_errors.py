@@ -66,6 +66,35 @@ def test_a_refused_campaign_does_not_stop_the_others_and_says_what_thulium_answe
     assert "Thulium answered" not in supervisor.get("/campaigns/00003/").content.decode()
 
 
+def test_the_error_is_pushed_to_open_campaign_lists_and_its_clearing_too(
+    fault, django_capture_on_commit_callbacks
+):
+    from crm_bridge.signals import campaigns_changed
+    from dashboard.live import campaigns_update
+
+    campaign_sync.poll_list()
+    pushed = []
+
+    def listen(sender, ids, **kwargs):
+        pushed.append(ids)
+
+    campaigns_changed.connect(listen)
+    try:
+        fault("outbounds/00003/agents", 503, message="Try again later.")
+        with django_capture_on_commit_callbacks(execute=True):
+            campaign_sync.poll_list()
+        assert pushed and "00003" in pushed[-1]
+        assert "Thulium answered HTTP 503: Try again later." in campaigns_update(["00003"])
+        pushed.clear()
+        fault("outbounds/00003/agents", None)
+        with django_capture_on_commit_callbacks(execute=True):
+            campaign_sync.poll_list()
+        assert pushed and "00003" in pushed[-1]
+        assert "Thulium answered" not in campaigns_update(["00003"])
+    finally:
+        campaigns_changed.disconnect(listen)
+
+
 def test_the_documents_agents_example_as_the_answer_is_read(fault):
     fault("outbounds/00002/agents", 200, body=(DOC / "get_outbounds__id__agents.txt").read_text())
     campaign_sync.poll_list()
