@@ -128,7 +128,7 @@ def _record_agent_errors(errors: dict, now) -> list[str]:
         PollState.objects.filter(name__in=[AGENTS + cid for cid in changed]).delete()
     for cid, exc in errors.items():
         state = states.get(cid) or PollState(name=AGENTS + cid, failing_since=now)
-        text = f"HTTP {exc.status}: {exc.message}" if exc.status else exc.message
+        text = f"Thulium answered HTTP {exc.status}: {exc.message}" if exc.status else exc.message
         if (state.last_error, state.last_request_id) != (text, exc.request_id):
             changed.append(cid)
         state.last_error, state.last_request_id, state.last_attempt = text, exc.request_id, now
@@ -234,6 +234,7 @@ def refresh_campaign(campaign_id: str) -> bool:
             campaign.agents = agents
             campaign.records_count = stats.records_count
             campaign.completion_percent = stats.completion_percent
+            PollState.objects.filter(name=AGENTS + campaign_id).delete()  # a good answer
         campaign.save()
         notify_campaigns_changed([campaign_id])
     return True

@@ -48,7 +48,7 @@ def test_a_refused_campaign_does_not_stop_the_others_and_says_what_thulium_answe
     assert Campaign.objects.get(campaign_id="00003").agents == before  # last known kept
     errors = campaign_sync.agent_errors(["00003", "00004", "00005", "00006"])
     assert set(errors) == {"00003", "00004", "00006"}
-    assert errors["00003"].last_error == "HTTP 410: Outbound was removed."
+    assert errors["00003"].last_error == "Thulium answered HTTP 410: Outbound was removed."
     request_id = errors["00003"].last_request_id
     assert len(request_id) == 13
 
@@ -111,7 +111,8 @@ def test_an_unreadable_campaign_answer_is_said_on_that_campaign(fault, superviso
     campaign_sync.poll_list()
     error = campaign_sync.agent_errors(["00002"])["00002"].last_error
     assert "outbounds/00002/agents is not readable" in error and "line 1" in error
-    assert "is not readable" in supervisor.get("/campaigns/00002/").content.decode()
+    page = supervisor.get("/campaigns/00002/").content.decode()
+    assert "Agents not updated since" in page and "agents is not readable: the body ends" in page
 
 
 def test_an_unreadable_campaign_list_is_shown_on_the_campaigns_page(fault, supervisor):
@@ -141,3 +142,12 @@ def test_a_status_answer_with_a_trailing_comma_is_applied(fault, simulator):
 
     agent = Agent.objects.get(login=login)
     assert (agent.status, agent.pause_id) == ("PAUSED", 3)
+
+
+def test_a_good_answer_after_a_change_clears_the_error_too(fault):
+    fault("outbounds/00004/agents", 502, message="Bad gateway.")
+    campaign_sync.poll_list()
+    assert "00004" in campaign_sync.agent_errors(["00004"])
+    fault("outbounds/00004/agents", None)
+    assert campaign_sync.refresh_campaign("00004")
+    assert campaign_sync.agent_errors(["00004"]) == {}
