@@ -5,6 +5,7 @@ process it started; a child that keeps crashing is given up on."""
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ STARTUP_SECONDS = 150
 CHILDREN = {"valkey-server", "simulator", "daphne", "celery", "process_events"}
 # Set by tests/_env for the tests' own Django; `make run` starts its own Valkey.
 NOT_PASSED_ON = {"REDIS_URL", "THULIUM_API_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "QUEUE_PUSH_DELAY_MS"}
+NOT_PASSED_ON |= {"DJANGO_SECRET_KEY"}  # `make run` makes its own (var/secret-key)
 
 
 class RunStack:
@@ -142,6 +144,14 @@ def test_sighup_stops_everything(run_stack):
     assert run_stack.stop(signal.SIGHUP) == 0
     assert "Stopping…" in run_stack.lines
     _assert_all_gone(run_stack)
+
+
+def test_its_secret_key_is_the_owners_only_and_never_printed(run_stack):
+    key_file = ROOT / "var" / "secret-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    assert len(key) >= 50
+    assert not [line for line in run_stack.lines if key in line or "run-stack-pass" in line]
 
 
 def test_a_child_that_keeps_crashing_is_given_up_on(capsys):

@@ -1,5 +1,6 @@
 import os
 import secrets
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="")
 
     def handle(self, *args, password="", **options):
+        given = password
         password = password or _demo_password()
         User = get_user_model()
         campaign_admins, _ = Group.objects.get_or_create(name="campaign admin")
@@ -30,9 +32,20 @@ class Command(BaseCommand):
             user.save()
             if username == "campaigns":
                 user.groups.add(campaign_admins)
+        # Never the password itself: this line ends up in logs.
+        where = "--password" if given else _where_the_password_is()
         self.stdout.write(
-            f"Log in as supervisor, campaigns (campaign admin) or admin; password: {password}"
+            f"Log in as supervisor, campaigns (campaign admin) or admin; password: {where}"
         )
+
+
+def _where_the_password_is() -> str:
+    if os.environ.get("DEMO_PASSWORD"):
+        return "DEMO_PASSWORD"
+    try:
+        return f"in {PASSWORD_FILE.relative_to(Path.cwd())}"
+    except ValueError:
+        return f"in {PASSWORD_FILE}"
 
 
 def _demo_password() -> str:
