@@ -36,11 +36,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-class NoTracebackFor403(logging.Filter):
-    """A PermissionDenied is an expected answer (403), not a crash: Django's line about it
-    stays, its traceback goes."""
+class ExpectedAnswers(logging.Filter):
+    """For Django's "django.request" lines. A PermissionDenied is an expected answer (403), not
+    a crash: its line stays, its traceback goes. /readyz's 503 is its answer, not an error:
+    no line (the request line says it, and a monitor asks every few seconds)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if getattr(request, "path", "") == "/readyz":
+            return False
         if record.exc_info and isinstance(record.exc_info[1], PermissionDenied):
             record.exc_info, record.exc_text = None, None
         return True

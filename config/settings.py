@@ -306,7 +306,7 @@ ACCESS_LOG = LOG_FORMAT == "json" or envbool("LOG_ACCESS")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"expected_403": {"()": "config.logs.NoTracebackFor403"}},
+    "filters": {"expected": {"()": "config.logs.ExpectedAnswers"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
         "json": {"()": "config.logs.JsonFormatter"},
@@ -321,7 +321,7 @@ LOGGING = {
     "loggers": {
         "daphne": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
-        "django.request": {"filters": ["expected_403"]},
+        "django.request": {"filters": ["expected"]},
         "thulium_live": {"level": "INFO" if ACCESS_LOG else "WARNING"},
     },
 }
