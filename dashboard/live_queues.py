@@ -3,8 +3,10 @@
 Each change is rendered once for the board and once per wallboard that shows it, then fanned
 out over the channel layer; the SQL per push is fixed (queue_stats + agents + wallboards).
 Queue numbers moved by webhooks are pushed once per pipeline batch (crm_bridge/pipeline.py).
-Agent changes from the polls are coalesced: the first one starts a QUEUE_PUSH_DELAY_MS
-(250 ms) timer and everything that changes before it fires goes out in one push.
+Agent changes are coalesced: the first one starts a QUEUE_PUSH_DELAY_MS (250 ms) timer and
+everything that changes before it fires goes out in one push: the changed agents' wallboard
+cells and status counts, and each queue tile's free / busy / paused line (an agent moves
+nothing else on a tile, so the calls' numbers are not recomputed for it).
 """
 
 import logging
@@ -28,6 +30,7 @@ from crm_bridge.signals import (
 from . import wallboards
 from .live import BOARD_GROUP, broadcast, group_send
 from .models import Wallboard
+from .queues import agent_counts as queue_agent_counts
 from .queues import queue_stats
 
 PANEL = "dashboard/queues.html"
@@ -43,24 +46,24 @@ class _Pending:
         self.reset()
 
     def reset(self):
-        self.pks, self.all_queues, self.agents, self.timer = set(), False, False, None
+        self.pks, self.all_queues, self.logins, self.timer = set(), False, set(), None
 
 
 _pending = _Pending()
 
 
-def schedule_push(pks: list[int] | None = None, *, agents: bool = False) -> None:
-    """Push these queues (None: all of them, whole panels) and, with agents, agent grids."""
+def schedule_push(pks: list[int] | None = None, *, logins=()) -> None:
+    """Push these queues (None: all of them, whole panels) and what these agents moved."""
     delay = settings.QUEUE_PUSH_DELAY_MS / 1000
     if delay <= 0:
-        _push(pks is None, set(pks or ()), agents)
+        _push(pks is None and not logins, set(pks or ()), set(logins))
         return
     with _pending.lock:
-        if pks is None:
+        if pks is None and not logins:
             _pending.all_queues = True
         else:
-            _pending.pks.update(pks)
-        _pending.agents |= agents
+            _pending.pks.update(pks or ())
+        _pending.logins.update(logins)
         if _pending.timer is None:
             # A slow push (a thousand agents on several wallboards) spaces the next ones out,
             # so that rendering never takes more than a quarter of the process.
@@ -71,11 +74,11 @@ def schedule_push(pks: list[int] | None = None, *, agents: bool = False) -> None
 
 def _flush() -> None:
     with _pending.lock:
-        whole, pks, agents = _pending.all_queues, _pending.pks, _pending.agents
+        whole, pks, logins = _pending.all_queues, _pending.pks, _pending.logins
         _pending.reset()
     began = time.monotonic()
     try:
-        _push(whole, pks, agents)
+        _push(whole, pks, logins)
     except Exception:
         log.exception("Queue/wallboard push failed; the next change or refresh pushes again")
     finally:
@@ -83,11 +86,11 @@ def _flush() -> None:
         close_old_connections()
 
 
-def _push(whole: bool, pks: set, agents: bool) -> None:
+def _push(whole: bool, pks: set, logins: set) -> None:
     if whole or pks:
         push_queues(None if whole else sorted(pks))
-    if agents:
-        push_agents()
+    if logins:
+        push_agents(sorted(logins))
 
 
 def panel_context(stats=None) -> dict:
@@ -118,15 +121,33 @@ def push_queues(pks: list[int] | None = None) -> None:
             broadcast(wallboard.group, wallboards.queue_html(wallboard, stats, now, pks is None))
 
 
-def push_agents() -> None:
-    """Wallboards showing agents get their agent grid again (one Agent query for all)."""
-    showing = [w for w in wallboards.active_wallboards() if w.shows_agents]
-    if not showing:
+def push_agents(logins: list[str] | None = None) -> None:
+    """What these agents' change moved: each queue tile's agents line, on the board and on
+    wallboards; on wallboards showing agents, their cells and the status counts. With None
+    (the periodic refresh), every wallboard's whole agent grid."""
+    if logins is None:
+        agents = list(Agent.objects.filter(active=True))
+        for wallboard in wallboards.active_wallboards():
+            if wallboard.shows_agents:
+                ctx = wallboards.context(wallboard, stats=[], agents=agents)
+                broadcast(wallboard.group, wallboards.render(wallboard, ("wb-agents",), ctx))
         return
-    agents = list(Agent.objects.filter(active=True))
-    for wallboard in showing:
-        ctx = wallboards.context(wallboard, stats=[], agents=agents)
-        broadcast(wallboard.group, wallboards.render(wallboard, ("wb-agents",), ctx))
+    lines = queue_agent_counts()
+    if lines:
+        broadcast(
+            BOARD_GROUP,
+            "".join(render_to_string(f"{PANEL}#queue-agents", {"s": s}) for s in lines),
+        )
+    changed = everyone = None
+    for wallboard in wallboards.active_wallboards():
+        html = wallboards.agent_lines_html(wallboard, lines) if wallboard.shows_queues else ""
+        if wallboard.shows_agents:
+            if changed is None:  # one query each for every wallboard
+                changed = list(Agent.objects.filter(login__in=logins))
+                everyone = list(Agent.objects.filter(active=True).values_list("status", "group_id"))
+            html += wallboards.agents_html(wallboard, changed, everyone)
+        if html:
+            broadcast(wallboard.group, html)
 
 
 def tell_wallboard(wallboard: Wallboard, message: str) -> None:
@@ -142,7 +163,7 @@ def _queues_changed(sender, pks, **kwargs):
 
 @receiver(agents_changed)
 def _agents_changed(sender, logins, **kwargs):
-    schedule_push(None, agents=True)  # agent grids, and free / busy / paused per queue
+    schedule_push(logins=logins)  # agent cells, and free / busy / paused per queue
 
 
 @receiver(poll_health_changed)

@@ -3,6 +3,7 @@ queue's numbers for "today" and the rolling window. Definitions: docs/metrics.md
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from time import monotonic as _monotonic
 
 from django.conf import settings
 from django.db import transaction
@@ -250,19 +251,29 @@ def queue_stats(pks: list[int] | None = None, now: datetime | None = None) -> li
     return stats
 
 
-def _count_agents(stats: list[QueueStats], day: datetime) -> None:
+def agent_counts(now: datetime | None = None) -> list[QueueStats]:
+    """Every visible queue with only its free / busy / paused agents: what an agent's change
+    moves on a queue tile (its calls' numbers stay as they were)."""
+    queues = Queue.objects.filter(hidden=False).prefetch_related("agent_groups")
+    stats = [QueueStats(queue=queue) for queue in queues]
+    if stats:
+        _count_agents(stats, day_start(now), memo=True)
+    return stats
+
+
+# Who took which queue's calls today, for the queues with no groups set in admin: kept a few
+# seconds for the pushes of agent changes, which come many a second at a shift change.
+LEARNED_FOR_SECONDS = 10
+_learned_memo: dict = {}
+
+
+def _count_agents(stats: list[QueueStats], day: datetime, memo: bool = False) -> None:
     """Free / busy / paused agents per queue: from the groups set in admin, else from the
     groups of the agents who took the queue's calls or chats today. Two queries for all."""
     agents = list(Agent.objects.filter(active=True).values("login", "group_id", "status"))
     group_of = {a["login"]: a["group_id"] for a in agents}
     learned: dict[int, set] = {}
-    pairs = (
-        QueueCall.objects.filter(queue__in=[s.queue for s in stats], answered_at__gte=day)
-        .exclude(agent_login="")
-        .values_list("queue_id", "agent_login")
-        .distinct()
-    )
-    for queue_id, login in pairs:
+    for queue_id, login in _took_calls([s.queue for s in stats], day, memo):
         if group_of.get(login) is not None:
             learned.setdefault(queue_id, set()).add(group_of[login])
     for item in stats:
@@ -273,3 +284,20 @@ def _count_agents(stats: list[QueueStats], day: datetime) -> None:
         item.agents_free = sum(a["status"] == AgentStatus.FREE for a in members)
         item.agents_paused = sum(a["status"] == AgentStatus.PAUSED for a in members)
         item.agents_busy = sum(a["status"] in ON_CALL for a in members)
+
+
+def _took_calls(queues: list[Queue], day: datetime, memo: bool) -> list[tuple[int, str]]:
+    """(queue pk, agent login) of every call or chat answered today in these queues."""
+    key = (day, tuple(sorted(q.pk for q in queues)))
+    now = _monotonic()
+    if memo and (hit := _learned_memo.get(key)) and hit[0] > now:
+        return hit[1]
+    pairs = list(
+        QueueCall.objects.filter(queue__in=queues, answered_at__gte=day)
+        .exclude(agent_login="")
+        .values_list("queue_id", "agent_login")
+        .distinct()
+    )
+    _learned_memo.clear()
+    _learned_memo[key] = (now + LEARNED_FOR_SECONDS, pairs)
+    return pairs

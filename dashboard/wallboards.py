@@ -120,10 +120,55 @@ def shown_stats(wallboard: Wallboard, stats: list[QueueStats]) -> list[QueueStat
 
 
 def shown_agents(wallboard: Wallboard, agents: list[Agent]) -> list[Agent]:
-    groups = {g.pk for g in wallboard.agent_groups.all()}
-    return [
-        a for a in agents if a.status != AgentStatus.OFF and (not groups or a.group_id in groups)
-    ]
+    """The agents this wallboard shows, in Polish alphabetical order (Agent.sort_key)."""
+    groups = _groups(wallboard)
+    shown = [a for a in agents if _shows(groups, a.status, a.group_id)]
+    return sorted(shown, key=lambda agent: agent.sort_key)
+
+
+def _groups(wallboard: Wallboard) -> set:
+    return {g.pk for g in wallboard.agent_groups.all()}
+
+
+def _shows(groups: set, status: str, group_id: int | None) -> bool:
+    return status != AgentStatus.OFF and (not groups or group_id in groups)
+
+
+def agents_html(wallboard: Wallboard, changed: list[Agent], everyone: list[tuple]) -> str:
+    """What some agents' change moves on this wallboard: its status counts and their cells
+    (one no longer shown here says so and the page removes it; one new here is inserted in
+    order). `everyone` is (status, group_id) of every active agent, for the counts."""
+    groups = _groups(wallboard)
+    statuses = STATUS_LABELS[wallboard.language]
+    shown = [status for status, group_id in everyone if _shows(groups, status, group_id)]
+    ctx = {
+        "wb": wallboard,
+        "t": LABELS[wallboard.language],
+        "agent_counts": _counts(shown, statuses),
+    }
+    if not shown or len(changed) > len(shown) // 2:  # the whole grid costs no more
+        return render(
+            wallboard,
+            ("wb-agents",),
+            {
+                **ctx,
+                "agents": _label(
+                    shown_agents(wallboard, list(Agent.objects.filter(active=True))), statuses
+                ),
+            },
+        )
+    cells = []
+    for agent in changed:
+        agent.gone = not (agent.active and _shows(groups, agent.status, agent.group_id))
+        agent.status_label = statuses.get(agent.status, agent.status)
+        cells.append(render_to_string(f"{TEMPLATE}#wb-agent", {**ctx, "agent": agent}))
+    return render_to_string(f"{TEMPLATE}#wb-counts", ctx) + "".join(cells)
+
+
+def _label(agents: list[Agent], statuses: dict) -> list[Agent]:
+    for agent in agents:
+        agent.status_label = statuses.get(agent.status, agent.status)
+    return agents
 
 
 def decorate_tile(wallboard: Wallboard, s: QueueStats, now) -> dict:
@@ -151,11 +196,9 @@ def context(wallboard: Wallboard, stats=None, agents=None, now=None) -> dict:
         ctx["tiles"] = [decorate_tile(wallboard, s, now) for s in shown_stats(wallboard, stats)]
     if wallboard.shows_agents:
         agents = list(Agent.objects.filter(active=True)) if agents is None else agents
-        shown = shown_agents(wallboard, agents)
-        for agent in shown:
-            agent.status_label = statuses.get(agent.status, agent.status)
+        shown = _label(shown_agents(wallboard, agents), statuses)
         ctx["agents"] = shown
-        ctx["agent_counts"] = _counts(shown, statuses)
+        ctx["agent_counts"] = _counts([agent.status for agent in shown], statuses)
     if wallboard.shows_campaigns:
         ctx["campaigns"] = shown_campaigns(wallboard)
     return ctx
@@ -172,7 +215,8 @@ def shown_campaigns(wallboard: Wallboard, campaigns=None) -> list:
     return [c for c in campaigns if not chosen or c.campaign_id in chosen]
 
 
-def _counts(agents: list[Agent], statuses: dict) -> list[dict]:
+def _counts(shown: list[str], statuses: dict) -> list[dict]:
+    """How many of the shown agents (their statuses) are in each status."""
     order = [
         AgentStatus.FREE,
         AgentStatus.RINGING,
@@ -181,10 +225,7 @@ def _counts(agents: list[Agent], statuses: dict) -> list[dict]:
         AgentStatus.CALL,
         AgentStatus.PAUSED,
     ]
-    return [
-        {"status": s, "label": statuses[s], "count": sum(a.status == s for a in agents)}
-        for s in order
-    ]
+    return [{"status": s, "label": statuses[s], "count": shown.count(s)} for s in order]
 
 
 def render(wallboard: Wallboard, parts: tuple[str, ...], ctx: dict | None = None) -> str:
@@ -218,3 +259,12 @@ def queue_html(wallboard: Wallboard, stats: list[QueueStats], now, whole: bool) 
     if whole:
         return render_to_string(f"{TEMPLATE}#wb-queues", ctx)
     return "".join(render_to_string(f"{TEMPLATE}#wb-queue-tile", {**ctx, **tile}) for tile in tiles)
+
+
+def agent_lines_html(wallboard: Wallboard, lines: list[QueueStats]) -> str:
+    """The free / busy / paused line of each queue tile this wallboard shows."""
+    t = LABELS[wallboard.language]
+    return "".join(
+        render_to_string(f"{TEMPLATE}#wb-queue-agents", {"wb": wallboard, "t": t, "s": s})
+        for s in shown_stats(wallboard, lines)
+    )

@@ -95,3 +95,53 @@ def test_a_revoked_wallboard_says_so_and_its_link_is_gone(page, stack):
     stack.manage("wallboard_create", name, "--revoke")
     expect(page.locator("[data-live-banner]")).to_contain_text("switched off", timeout=5_000)
     assert page.goto(url).status == 404
+
+
+def _before(a: str, b: str) -> bool:
+    """a sorts before b in Polish alphabetical order (written out here, letter by letter)."""
+    alphabet = " aąbcćdeęfghijklłmnńoópqrsśtuvwxyzźż"
+
+    def key(text):
+        return [alphabet.index(c) if c in alphabet else 100 + ord(c) for c in text.lower()]
+
+    return key(a) <= key(b)
+
+
+def test_a_wallboard_of_agents_moves_only_the_cells_that_change(page, stack):
+    token = stack.manage("wallboard_create", "Agents", "--kind", "agents", "--language", "pl")
+    frames = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f)))
+    page.goto(f"{stack.url}/wallboard/{token.strip()}/")
+    cells = page.locator(".wb-agent-grid li.wb-agent")
+    expect(cells.first).to_be_visible(timeout=15_000)
+
+    # In Polish alphabetical order of surname, then name.
+    people = {a["login"]: a for a in stack.sim.api("GET", "agents").json()}
+    status = {a["login"]: a["status"] for a in stack.sim.state()["agents"]}
+    shown = [
+        cell.removeprefix("wb-agent-") for cell in cells.evaluate_all("els => els.map(e => e.id)")
+    ]
+    names = [f"{people[login]['surname']} {people[login]['name']}" for login in shown]
+    assert all(_before(a, b) for a, b in zip(names, names[1:], strict=False)), names
+
+    # An agent logs off: their cell goes, by itself; logs in again: it comes back in its place.
+    target = next(login for login in shown[1:-1] if status[login] == "FREE")
+    after = shown[shown.index(target) + 1]
+    cell = page.locator(f"#wb-agent-{target}")
+    stack.sim.control("event", {"action": "AGENT_LOGGED_OUT", "agent_login": target})
+    expect(cell).to_have_count(0, timeout=5_000)
+    assert any(f'id="wb-agent-{target}" data-gone' in str(f) for f in frames)  # only that cell
+    stack.sim.control("event", {"action": "AGENT_LOGGED_IN", "agent_login": target})
+    expect(cell).to_be_visible(timeout=5_000)
+    assert cell.evaluate("el => el.nextElementSibling.id") == f"wb-agent-{after}"
+
+    # A pause: the cell says so and the counts move.
+    paused = page.locator("#wb-counts li.status-PAUSED .n")
+    before = int(paused.inner_text())
+    stack.sim.control("event", {"action": "AGENT_STATUS_CHANGED", "agent_login": target,
+                                "pause_id": "1"})  # fmt: skip
+    expect(cell).to_have_class(re.compile(r"status-PAUSED"), timeout=5_000)
+    expect(cell).to_contain_text("Pauza")
+    expect(paused).to_have_text(str(before + 1))
+    stack.sim.control("event", {"action": "AGENT_STATUS_CHANGED", "agent_login": target})
+    expect(cell).to_have_class(re.compile(r"status-FREE"), timeout=5_000)

@@ -3,6 +3,7 @@ the real channel layer (the embedded Valkey); a wrong or revoked token is closed
 
 import asyncio
 import json
+import re
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -155,4 +156,84 @@ def test_an_agent_change_reaches_wallboards_showing_agents():
     html = _first_push_to(
         board.group, lambda: agents_changed.send(sender=None, logins=["jkowalski"])
     )["html"]
-    assert 'id="wb-agents"' in html and "Jan Kowalski" in html and "Pauza" in html
+    assert "Jan Kowalski" in html and "Pauza" in html
+
+
+def test_an_agent_change_moves_its_cell_and_the_counts_not_the_whole_grid():
+    from crm_bridge.models import Agent
+    from crm_bridge.signals import agents_changed
+
+    board = Wallboard.objects.create(name="Agents", kind=Wallboard.Kind.AGENTS, language="pl")
+    for n, (name, surname) in enumerate(
+        [("Anna", "Lis"), ("Piotr", "Łuczak"), ("Ewa", "Maj"), ("Adam", "Nowak"), ("Ola", "Ślęk")]
+    ):
+        Agent.objects.create(login=f"a{n}", name=name, surname=surname, status="FREE")
+    Agent.objects.filter(login="a3").update(status="PAUSED")
+
+    def change(login):
+        return _first_push_to(
+            board.group, lambda: agents_changed.send(sender=None, logins=[login])
+        )["html"]
+
+    html = change("a3")
+    assert 'id="wb-agent-a3"' in html and "Pauza" in html
+    assert "wb-agent-grid" not in html  # not the whole grid: the other cells stay as they are
+    assert not any(f'id="wb-agent-a{n}"' in html for n in (0, 1, 2, 4))
+    counts = re.search(r'<ul class="wb-counts" id="wb-counts">.*?</ul>', html, re.S).group(0)
+    assert re.search(r'"n">4</span> Wolny', counts) and re.search(r'"n">1</span> Pauza', counts)
+
+    Agent.objects.filter(login="a1").update(status="OFF")  # logged off: leaves this wallboard
+    html = change("a1")
+    assert re.search(r'<li id="wb-agent-a1" data-gone', html)
+    assert re.search(r'"n">3</span> Wolny', html)
+
+
+def test_a_wallboard_lists_agents_in_polish_alphabetical_order(client):
+    from crm_bridge.models import Agent
+
+    for login, surname in [("z", "Żak"), ("l2", "Łoś"), ("s", "Sowa"), ("l1", "Lis"),
+                           ("s2", "Śliwa"), ("m", "Maj"), ("z2", "Zięba")]:  # fmt: skip
+        Agent.objects.create(login=login, name="X", surname=surname, status="FREE")
+    board = Wallboard.objects.create(name="Agents", kind=Wallboard.Kind.AGENTS, language="pl")
+    page = client.get(f"/wallboard/{board.token}/").content.decode()
+    order = re.findall(r'id="wb-agent-(\w+)"', page)
+    assert order == ["l1", "l2", "m", "s", "s2", "z2", "z"]  # Ł after L, Ś after S, Ż last
+
+
+def _pushes_to(group: str, cause, wait: float = 1.0) -> list[str]:
+    """Everything the group hears within `wait` seconds of cause()."""
+
+    async def run():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        heard = []
+        try:
+            await sync_to_async(cause)()
+            while True:
+                heard.append((await asyncio.wait_for(layer.receive(channel), wait))["html"])
+        except TimeoutError:
+            return heard
+        finally:
+            await layer.group_discard(group, channel)
+
+    return async_to_sync(run)()
+
+
+def test_an_agent_change_moves_only_the_agents_line_of_a_queue_tile(client):
+    from crm_bridge.models import Agent, AgentGroup
+    from crm_bridge.signals import agents_changed
+
+    group = AgentGroup.objects.create(group_id=7, name="Sprzedaż")
+    post(client, "ENTER_QUEUE", connection_id="g1", queue_id=155, date=_ago(5))
+    Queue.objects.get(number=155).agent_groups.add(group)
+    Agent.objects.create(login="ak", name="A", surname="K", status="FREE", group_id=7)
+    Agent.objects.create(login="bk", name="B", surname="K", status="PAUSED", group_id=7)
+    heard = "".join(_pushes_to("board", lambda: agents_changed.send(None, logins=["bk"])))
+    line = re.search(
+        r'<footer class="agents-line" id="queue-155-agents">(.*?)</footer>', heard, re.S
+    )
+    assert line and re.sub(r"<[^>]+>|\s+", " ", line.group(1)).split() == [
+        "Agents:", "1", "free", "·", "0", "busy", "·", "1", "paused"
+    ]  # fmt: skip
+    assert 'id="queue-155"' not in heard  # the tile's call numbers are not sent again

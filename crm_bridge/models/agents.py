@@ -7,6 +7,16 @@ from django.utils import timezone
 
 from crm_bridge import rows
 
+# Each Polish letter sorts right after its base letter ("~" is after every ASCII letter).
+_POLISH_ORDER = str.maketrans(
+    {"ą": "a~", "ć": "c~", "ę": "e~", "ł": "l~", "ń": "n~", "ó": "o~", "ś": "s~", "ź": "z~",
+     "ż": "z~~"}
+)  # fmt: skip
+
+
+def collation_key(text: str) -> str:
+    return text.casefold().strip().translate(_POLISH_ORDER)
+
 
 class AgentStatus(models.TextChoices):
     OFF = "OFF", "Logged off"
@@ -113,6 +123,12 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.login
+
+    @property
+    def sort_key(self) -> str:
+        """Surname, name, login in Polish alphabetical order, as one string that sorts the
+        same in Python and in a browser (plain comparison): Ł after L, Ś after S."""
+        return collation_key(f"{self.surname} {self.name} {self.login}")
 
     @property
     def full_name(self) -> str:

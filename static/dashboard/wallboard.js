@@ -72,6 +72,38 @@
     }
   });
 
+  // Messages are swapped in here (not by htmx: no per-element processing on a grid of a
+  // thousand agents): every top-level element replaces the one with its id; an agent's cell
+  // new to this wallboard goes into the grid in order (data-sort, the server's order too),
+  // and one marked data-gone is taken out.
+  document.addEventListener("htmx:wsBeforeMessage", function (e) {
+    var socketElt = e.target;
+    if (!socketElt.matches("[data-wallboard]")) return;
+    e.preventDefault();
+    var message = document.createElement("template");
+    message.innerHTML = e.detail.message;
+    Array.prototype.slice.call(message.content.children).forEach(function (el) {
+      var old = el.id && document.getElementById(el.id);
+      if (el.hasAttribute("data-gone")) { if (old) old.remove(); }
+      else if (old) old.replaceWith(el);
+      else if (el.matches("li.wb-agent")) insertAgent(el);
+    });
+    socketElt.dispatchEvent(new CustomEvent("htmx:wsAfterMessage",
+      { bubbles: true, detail: { message: e.detail.message } }));
+  });
+
+  function insertAgent(cell) {
+    var grid = document.querySelector(".wb-agent-grid");
+    if (!grid) return;
+    var empty = grid.querySelector(".wb-empty");
+    if (empty) empty.remove();
+    var key = cell.dataset.sort, cells = grid.children, next = null;
+    for (var i = 0; i < cells.length && !next; i++) {
+      if (cells[i].dataset.sort > key) next = cells[i];
+    }
+    grid.insertBefore(cell, next);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     clock(); levels(); beepOnNewRed();
     setInterval(function () {
