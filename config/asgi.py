@@ -12,6 +12,41 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from crm_bridge.receiver import asgi_door  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 
+
+def _daphne_denial_responses() -> None:
+    """daphne (4.2) answers any websocket refused before its handshake with 403, and lacks
+    ASGI's "websocket.http.response" extension, with which an app gives the status itself.
+    Added here (an unknown /ws/ path is a 404, dashboard/consumers.not_found)."""
+    try:
+        from autobahn.websocket.types import ConnectionDeny
+        from daphne.server import Server
+        from daphne.ws_protocol import WebSocketProtocol
+    except ImportError:
+        return
+    if getattr(Server, "denial_responses", False):
+        return
+    create_application, handle_reply = Server.create_application, WebSocketProtocol.handle_reply
+
+    def create(self, protocol, scope):
+        if scope.get("type") == "websocket":
+            scope.setdefault("extensions", {})["websocket.http.response"] = {}
+        return create_application(self, protocol, scope)
+
+    def reply(self, message):
+        kind = message.get("type")
+        if kind == "websocket.http.response.start" and self.state == self.STATE_CONNECTING:
+            self.handshake_deferred.errback(ConnectionDeny(code=message["status"]))
+            del self.handshake_deferred
+            self.server.protocol_disconnected(self)
+        elif kind != "websocket.http.response.body":  # the body: ConnectionDeny has its own
+            handle_reply(self, message)
+
+    Server.create_application, WebSocketProtocol.handle_reply = create, reply
+    Server.denial_responses = True
+
+
+_daphne_denial_responses()
+
 application = ProtocolTypeRouter(
     {
         # Thulium's webhooks are answered before Django's request machinery (receiver.py).

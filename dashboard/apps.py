@@ -6,6 +6,7 @@ class DashboardConfig(AppConfig):
 
     def ready(self):
         from . import (
+            access,  # noqa: F401  (open websockets follow their user's access)
             live,  # noqa: F401  (connects the live-push receivers)
             live_queues,  # noqa: F401  (queue tracking and wallboard push)
         )

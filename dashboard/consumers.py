@@ -3,20 +3,28 @@
 import contextvars
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.db import close_old_connections
+from django.utils.crypto import constant_time_compare
 from redis.exceptions import RedisError
 
-from . import live
+from crm_bridge.metrics import WEBSOCKETS
+
+from . import access, live
 
 logger = logging.getLogger(__name__)
 
 # Redis (the channel layer, or the cache the snapshots live in) cannot be reached.
 REDIS_DOWN = (RedisError, OSError)
 TRY_AGAIN_LATER = 1013  # a close code the page retries with backoff (live.js, htmx ws)
+LOG_IN_AGAIN = 4401  # the page reloads, so the browser lands on the login page (live.js)
 
 # Snapshots are read (from the cache, rendered at most once per change) in one thread of their
 # own, in one context: Django keeps a cache client per async context, so reading from each
@@ -48,7 +56,8 @@ class ForwardingConsumer(AsyncWebsocketConsumer):
       Either way the page reconnects by itself and gets a fresh snapshot once Redis is back.
     """
 
-    joined = None  # the group this socket is in
+    joined = ()  # the groups this socket is in
+    screen = "board"  # for the websocket clients metric
 
     async def __call__(self, scope, receive, send):
         try:
@@ -66,19 +75,21 @@ class ForwardingConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    async def join(self, group: str, snapshot) -> bool:
-        """Join the group, accept, then send `snapshot()` (run in the database thread).
-
-        True when the socket is open with its snapshot sent.
+    async def join(self, group: str, snapshot, *others: str) -> bool:
+        """Join the group (and `others`), accept, then send `snapshot()` (run in the database
+        thread). True when the socket is open with its snapshot sent.
         """
         try:
-            await self.channel_layer.group_add(group, self.channel_name)
+            for name in (group, *others):
+                await self.channel_layer.group_add(name, self.channel_name)
+                self.joined += (name,)
         except REDIS_DOWN as error:
             _log_redis_down(error)
             await self.close()  # before accepting: the handshake is refused
             return False
-        self.joined = group
         await self.accept()
+        WEBSOCKETS.labels(self.screen).inc()
+        self.counted = True
         try:
             html = await sync_to_async(_read_snapshot, thread_sensitive=False, executor=_SNAPSHOTS)(
                 snapshot
@@ -91,11 +102,14 @@ class ForwardingConsumer(AsyncWebsocketConsumer):
         return True
 
     async def disconnect(self, code):
-        if self.joined:
-            try:
-                await self.channel_layer.group_discard(self.joined, self.channel_name)
-            except REDIS_DOWN as error:
-                _log_redis_down(error)
+        if getattr(self, "counted", False):
+            self.counted = False
+            WEBSOCKETS.labels(self.screen).dec()
+        try:
+            for name in self.joined:
+                await self.channel_layer.group_discard(name, self.channel_name)
+        except REDIS_DOWN as error:
+            _log_redis_down(error)
 
     async def receive(self, text_data=None, bytes_data=None):
         pass  # these pages only listen
@@ -109,24 +123,69 @@ def _log_redis_down(error: Exception) -> None:
 
 
 class LiveConsumer(ForwardingConsumer):
-    """/ws/live/: the supervisor board. Sends a fresh snapshot first, then every change."""
+    """/ws/live/: the supervisor board. Sends a fresh snapshot first, then every change.
+
+    Only while its user may: a session that ended (or none) is closed with 4401, accepted
+    first so that the page gets the code and reloads to the login page (a refused handshake
+    is a bare 1006, retried forever). The socket is in its user's group too: on a logout,
+    deactivation or lost permission (dashboard/access.py) it checks again and closes.
+    """
 
     group = live.BOARD_GROUP
+    permission = None  # a permission the user must keep (None: an active, logged-in user)
 
     async def connect(self):
-        if not self.scope["user"].is_authenticated:
-            await self.close(code=4401)
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.accept()
+            await self.close(code=LOG_IN_AGAIN)
             return
-        await self.join(self.group, self.snapshot)
+        await self.join(self.group, self.snapshot, access.group(user.pk))
 
     def snapshot(self) -> str:
         return live.board_snapshot()
+
+    async def auth_check(self, event):
+        """dashboard/access.py: this user's access changed, or a session of theirs ended."""
+        session = self.scope["session"].session_key
+        if event.get("session"):
+            allowed = event["session"] != session
+        else:
+            allowed = await database_sync_to_async(_still_allowed)(
+                self.scope["user"].pk, session, self.permission
+            )
+        if not allowed:
+            await self.close(code=LOG_IN_AGAIN)
+
+
+def _still_allowed(user_pk, session_key: str | None, permission: str | None) -> bool:
+    """Whether this session still logs this user in, as the next page load would see it."""
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    user = get_user_model().objects.filter(pk=user_pk).first()
+    if user is None or not user.is_active or str(data.get(SESSION_KEY)) != str(user_pk):
+        return False
+    if not constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+        return False  # the password changed: Django ends its other sessions
+    return permission is None or user.has_perm(permission)
 
 
 class CampaignsConsumer(LiveConsumer):
     """/ws/campaigns/: campaign rows (progress, today's outcomes, agents free now)."""
 
     group = live.CAMPAIGNS_GROUP
+    screen = "campaigns"
 
     def snapshot(self) -> str:
         return live.campaigns_snapshot()
+
+
+async def not_found(scope, receive, send):
+    """Any other websocket path: an HTTP 404 to the handshake (ASGI's websocket.http.response
+    extension; config/asgi.py adds it to daphne), or, where a server lacks it, a refusal."""
+    await receive()  # websocket.connect
+    if "websocket.http.response" in scope.get("extensions", {}):
+        headers = [(b"content-type", b"text/plain")]
+        await send({"type": "websocket.http.response.start", "status": 404, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": b"Not found"})
+    else:
+        await send({"type": "websocket.close"})

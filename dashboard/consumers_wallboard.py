@@ -14,6 +14,7 @@ HEARTBEAT_SECONDS = 15  # wallboard.js treats 40 s of silence as a dead connecti
 
 class WallboardConsumer(ForwardingConsumer):
     heartbeat = None
+    screen = "wallboard"
 
     async def __call__(self, scope, receive, send):
         try:

@@ -59,12 +59,13 @@ async def _pause_agent():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_an_anonymous_socket_is_refused():
+def test_an_anonymous_socket_is_closed_with_4401_so_the_page_goes_to_the_login():
     async def scenario():
         async with _socket(AnonymousUser()) as board:
-            connected, code = await board.connect()
-            assert not connected
-            assert code == 4401
+            connected, _ = await board.connect()
+            assert connected  # accepted, so that the browser gets the code (not a bare 1006)
+            closed = await board.receive_output(timeout=5)
+            assert closed == {"type": "websocket.close", "code": 4401}
 
     async_to_sync(scenario)()
 

@@ -1,0 +1,96 @@
+"""Open websockets on the running product (daphne, real Redis) stop once their user may no
+longer see them: a logout closes that session's sockets, a deactivation every socket of the
+user, with 4401 (the page reloads to the login page); an unknown /ws/ path is a 404."""
+
+import re
+
+import pytest
+import requests
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from tests.conftest import DEMO_PASSWORD
+
+
+def _logged_in(stack, username: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{stack.url}/login/", timeout=10).text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    answer = session.post(
+        f"{stack.url}/login/",
+        data={"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token},
+        timeout=10,
+    )
+    assert answer.url == f"{stack.url}/", answer.url
+    return session
+
+
+def _socket(stack, session: requests.Session, path: str = "/ws/live/"):
+    cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    return connect(
+        stack.url.replace("http", "ws", 1) + path,
+        additional_headers={"Cookie": cookies, "Origin": stack.url},
+        open_timeout=10,
+    )
+
+
+def _closed_with(socket) -> int:
+    """Read until the server closes; its close code (fails after 10 s of no close)."""
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            socket.recv(timeout=10)
+    return closed.value.rcvd.code
+
+
+def _logout(stack, session: requests.Session) -> None:
+    session.post(
+        f"{stack.url}/logout/", headers={"X-CSRFToken": session.cookies["csrftoken"]}, timeout=10
+    )
+
+
+def test_a_logout_closes_that_sessions_sockets_only(stack):
+    leaving, staying = _logged_in(stack, "admin"), _logged_in(stack, "admin")
+    with _socket(stack, leaving) as board, _socket(stack, leaving, "/ws/campaigns/") as camps:
+        with _socket(stack, staying) as other:
+            assert 'id="agent-rows"' in board.recv(timeout=10)
+            camps.recv(timeout=10)
+            other.recv(timeout=10)
+            _logout(stack, leaving)
+            assert _closed_with(board) == 4401
+            assert _closed_with(camps) == 4401
+            other.ping().wait(5)  # the other browser's board is still open
+            assert other.close_code is None
+            _logout(stack, staying)
+
+
+def test_a_deactivated_user_stops_receiving(stack):
+    stack.manage("shell", "-c", _set_active("campaigns", True))
+    session = _logged_in(stack, "campaigns")
+    try:
+        with _socket(stack, session) as board:
+            board.recv(timeout=10)
+            stack.manage("shell", "-c", _set_active("campaigns", False))
+            assert _closed_with(board) == 4401
+        with _socket(stack, session) as again:  # and cannot come back with that session
+            assert _closed_with(again) == 4401
+    finally:
+        stack.manage("shell", "-c", _set_active("campaigns", True))
+
+
+def _set_active(username: str, active: bool) -> str:
+    return (
+        "from django.contrib.auth.models import User; "
+        f"u = User.objects.get(username={username!r}); u.is_active = {active}; u.save()"
+    )
+
+
+def test_an_expired_session_gets_4401_not_a_refused_handshake(stack):
+    anonymous = requests.Session()
+    with _socket(stack, anonymous) as board:
+        assert _closed_with(board) == 4401
+
+
+def test_an_unknown_websocket_path_is_a_404(stack):
+    with pytest.raises(InvalidStatus) as refused:
+        _socket(stack, requests.Session(), "/ws/nothing-here/").__enter__()
+    assert refused.value.response.status_code == 404
