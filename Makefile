@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format bench setup clean browser lock
+.PHONY: run test lint format bench setup clean browser lock cluster nginx
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,11 @@ run: setup
 # PostgreSQL: a throwaway cluster of its own (scripts/postgres.py), no service, no Docker.
 INITDB := $(firstword $(shell command -v initdb) $(wildcard /usr/lib/postgresql/*/bin/initdb))
 
-test: setup browser
+# The production topology on this machine (scripts/cluster.py, README "Production").
+cluster: setup nginx
+	$(PY) scripts/cluster.py
+
+test: setup browser nginx
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -35,6 +39,13 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } || \
 	  { echo "Install Debian's chromium (apt-get install chromium) for the browser tests."; exit 1; }
+
+# Debian's nginx: the reverse proxy of `make cluster` and its test (run as a child, no service).
+nginx:
+	@test -x /usr/sbin/nginx || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } || \
+	  { echo "Install Debian's nginx (apt-get install nginx) for make cluster."; exit 1; }
 
 lint: setup
 	$(VENV)/bin/ruff check .

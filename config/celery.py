@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import beat_init, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -23,3 +23,11 @@ def _stop_heartbeat(**kwargs):
     from crm_bridge import heartbeats
 
     heartbeats.stop_worker_heartbeat()
+
+
+@beat_init.connect
+def _one_beat(**kwargs):
+    """A second beat waits, sending nothing, until the running one stops (config/beat_lock.py)."""
+    from config import beat_lock
+
+    beat_lock.hold()
