@@ -12,7 +12,8 @@ from django.urls import reverse
 from crm_bridge import heartbeats
 from crm_bridge.models import PollState, WebhookEvent
 from scripts import processes
-from tests._env import HOOK_USER
+from tests._env import HOOK_PASSWORD, HOOK_USER
+from tests.conftest import basic_auth
 
 
 def _beating(**ages):
@@ -146,3 +147,51 @@ def test_an_expected_403_is_logged_without_a_traceback(client, django_user_model
     forbidden = [r for r in caplog.records if r.name == "django.request"]
     assert forbidden and all(r.exc_info is None for r in forbidden)
     assert "Traceback" not in caplog.text
+
+
+@pytest.fixture
+def json_lines():
+    """What the "thulium_live.*" loggers write with LOG_FORMAT=json, one parsed line each."""
+    import io
+    import logging
+
+    from config.logs import JsonFormatter
+
+    stream, handler = io.StringIO(), logging.StreamHandler()
+    handler.stream = stream
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("thulium_live")
+    level, logger.level = logger.level, logging.INFO
+    logger.addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def test_each_request_is_one_json_line_with_its_user(admin_client, admin_user, json_lines):
+    admin_client.get(reverse("wallboards"))
+    (line,) = [line for line in json_lines() if line["logger"] == "thulium_live.request"]
+    assert line["method"] == "GET" and line["path"] == "/wallboards/"
+    assert line["status"] == 200 and line["user"] == admin_user.username
+    assert line["duration_ms"] > 0 and line["level"] == "INFO"
+
+
+def test_each_webhook_delivery_is_one_json_line(client, db, json_lines):
+    auth = {"HTTP_AUTHORIZATION": basic_auth(HOOK_USER, HOOK_PASSWORD)}
+    client.post("/webhooks/thulium/", {"action": "AGENT_LOGIN", "agent_login": "jan"}, **auth)
+    client.post("/webhooks/thulium/", {"action": "AGENT_LOGIN"}, HTTP_AUTHORIZATION="Basic eDp5")
+    first, second = [line for line in json_lines() if line["logger"] == "thulium_live.webhook"]
+    assert (first["status"], first["action"]) == (200, "AGENT_LOGIN") and first["event_id"]
+    assert (second["status"], second["outcome"]) == (401, "unauthorised")
+
+
+def test_the_beat_scheduler_beats_on_each_tick_and_ticks_often(tmp_path):
+    from config.celery import app
+
+    cache.delete("heartbeat:beat")
+    scheduler = heartbeats.Scheduler(app=app, schedule_filename=str(tmp_path / "schedule"))
+    try:
+        assert scheduler.tick() <= heartbeats.EVERY
+        assert heartbeats.age(heartbeats.last_seen()["beat"]) < 5
+    finally:
+        scheduler.close()

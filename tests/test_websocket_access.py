@@ -3,9 +3,11 @@ longer see them: a logout closes that session's sockets, a deactivation every so
 user, with 4401 (the page reloads to the login page); an unknown /ws/ path is a 404."""
 
 import re
+import time
 
 import pytest
 import requests
+from playwright.sync_api import expect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -94,3 +96,35 @@ def test_an_unknown_websocket_path_is_a_404(stack):
     with pytest.raises(InvalidStatus) as refused:
         _socket(stack, requests.Session(), "/ws/nothing-here/").__enter__()
     assert refused.value.response.status_code == 404
+
+
+def _board_clients(stack) -> int:
+    text = requests.get(f"{stack.url}/metrics", timeout=10).text
+    found = re.search(r'^thulium_live_websocket_clients\{screen="board"\} (\S+)$', text, re.M)
+    return int(float(found.group(1))) if found else 0
+
+
+def test_open_boards_are_counted_in_the_metrics(stack):
+    session = _logged_in(stack, "admin")
+    before = _board_clients(stack)
+    with _socket(stack, session) as board:
+        board.recv(timeout=10)
+        assert _board_clients(stack) == before + 1
+    deadline = time.monotonic() + 10
+    while _board_clients(stack) != before:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    _logout(stack, session)
+
+
+@pytest.mark.browser
+def test_a_board_goes_to_the_login_page_when_its_session_logs_out_elsewhere(page, login, stack):
+    with page.expect_websocket() as opened:
+        login(page, stack.admin_username, stack.admin_password)
+    opened.value.wait_for_event("framereceived")  # the board is live
+    other = page.context.new_page()
+    other.goto(f"{stack.url}/")
+    other.click("form.whoami button")
+    other.wait_for_url(re.compile(r"/login/"))
+    page.wait_for_url(re.compile(r"/login/"), timeout=15_000)  # by itself, reloaded on 4401
+    expect(page.locator("input[name=username]")).to_be_visible()
