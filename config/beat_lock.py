@@ -28,8 +28,8 @@ def hold() -> None:
     """Wait for the lock, then keep it renewed from a thread; released at a clean exit."""
     me = f"{socket.gethostname()}:{os.getpid()}"
     waiting = False
-    while not _take(me):
-        if not waiting:
+    while not (taken := _take(me)):
+        if taken is False and not waiting:
             log.warning(
                 "Another Celery beat is running (%s): this one sends nothing and takes over "
                 "if that one stops.",
@@ -42,12 +42,13 @@ def hold() -> None:
     atexit.register(_release, me)
 
 
-def _take(me: str) -> bool:
+def _take(me: str) -> bool | None:
+    """True: taken; False: another beat holds it; None: Redis is not answering."""
     try:
         return cache.add(KEY, me, timeout=LOCK_SECONDS)
     except Exception as exc:  # noqa: BLE001 - Redis down: wait for it like the rest of beat
         log.warning("Celery beat lock: Redis is not answering (%s)", exc)
-        return False
+        return None
 
 
 def _holder() -> str:
