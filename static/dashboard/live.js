@@ -296,7 +296,14 @@
   document.addEventListener("htmx:wsClose", function (e) {
     banner(true);
     var code = e.detail.event && e.detail.event.code;
-    if (code === 4401) { location.reload(); return; }           // session ended: log in again
+    if (code === 4401) {  // session ended or access taken away: reload, to the login page
+      var last = Number(sessionStorage.getItem("live-4401") || 0);
+      if (Date.now() - last > 30000) {  // at most once in 30 s: never a reload loop
+        sessionStorage.setItem("live-4401", String(Date.now()));
+        location.reload();
+      }
+      return;
+    }
     if (code === 4404) return;                                   // wallboard link revoked
     if ([1006, 1011, 1012, 1013].indexOf(code) === -1) {         // the extension retries those
       var delay = Math.min(30000, 1000 * Math.pow(2, retries++)) * (0.5 + Math.random() / 2);
