@@ -294,7 +294,8 @@ CELERY_BEAT_SCHEDULE = {
 # Metrics of every process of this host (daphne, the event processor, Celery) are summed from
 # files in this folder (prometheus-client's multiprocess mode; set before it is imported):
 # empty it when the product starts, as `make run` does.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(BASE_DIR / "var" / "prometheus"))
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(BASE_DIR / "var" / "prometheus")
 Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # empty: /metrics only from this host
 

@@ -37,7 +37,8 @@ def main() -> None:
     VAR.mkdir(exist_ok=True)
     env = dict(os.environ)
     # Prometheus metrics of this run's processes (config/settings.py): a fresh folder.
-    metrics = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR / "prometheus")))
+    metrics = Path(env.get("PROMETHEUS_MULTIPROC_DIR") or VAR / "prometheus")
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
     shutil.rmtree(metrics, ignore_errors=True)
     metrics.mkdir(parents=True)
     env["DJANGO_SECRET_KEY"] = env.get("DJANGO_SECRET_KEY") or secret_key(VAR / "secret-key")
