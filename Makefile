@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format bench setup clean browser lock cluster nginx
+.PHONY: run test lint format bench setup clean browser lock cluster nginx compose
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ INITDB := $(firstword $(shell command -v initdb) $(wildcard /usr/lib/postgresql/
 cluster: setup nginx
 	$(PY) scripts/cluster.py
 
-test: setup browser nginx
+test: setup browser nginx compose
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -46,6 +46,14 @@ nginx:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } || \
 	  { echo "Install Debian's nginx (apt-get install nginx) for make cluster."; exit 1; }
+
+# Debian's docker-compose checks docker-compose.yml (`docker-compose config`; no engine needed).
+compose:
+	@command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; } || \
+	  { echo "Install Debian's docker-compose (apt-get install docker-compose) for its test."; exit 1; }
 
 lint: setup
 	$(VENV)/bin/ruff check .
