@@ -53,7 +53,7 @@ from django.utils import timezone
 from dashboard import queues
 from dashboard.models import QueueCall
 
-from . import campaign_events, events, metrics, rows
+from . import campaign_events, events, metrics, rows, write_gate
 from .models import Agent, WebhookEvent
 from .signals import Changes, collected, poll_health_changed, send_changes
 
@@ -61,7 +61,8 @@ log = logging.getLogger(__name__)
 State = WebhookEvent.State
 
 BATCH = 200  # events per transaction at most,
-# and, on SQLite (one writer at a time), seconds: the receiver never waits longer for the lock.
+# and, on SQLite (one writer at a time), seconds: the receiver never waits longer for the lock
+# (write_gate.turn hands it over the moment a transaction ends).
 SQLITE_BUDGET = 0.02
 GAP_SECONDS = 0.01  # between two transactions under a backlog: the receiver's turn to write
 IDLE_SECONDS = 0.05
@@ -115,7 +116,7 @@ def process_pending(
 
 
 def _process(limit: int, budget: float | None, isolate: bool) -> int:
-    with transaction.atomic():
+    with write_gate.turn(), transaction.atomic():
         pending = WebhookEvent.objects.filter(state=State.PENDING).order_by("id")
         if connection.features.has_select_for_update:
             pending = pending.select_for_update()  # a second processor waits its turn

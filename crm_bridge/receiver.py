@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 
 from config.security import webhook_source_refused
 
-from . import intake, metrics
+from . import intake, metrics, write_gate
 from .models import WebhookEvent
 from .pipeline import HANDLED
 
@@ -83,7 +83,7 @@ def store(events: list[WebhookEvent]) -> list[tuple[int, dict]]:
     first delivery failed to apply is queued again: a re-delivery retries, it is not lost.
     """
     try:
-        with transaction.atomic():
+        with write_gate.turn(), transaction.atomic():
             return _store(events)
     except IntegrityError:  # another process stored one of them meanwhile: one at a time
         return [_store_alone(event) for event in events]
@@ -91,10 +91,10 @@ def store(events: list[WebhookEvent]) -> list[tuple[int, dict]]:
 
 def _store_alone(event: WebhookEvent) -> tuple[int, dict]:
     try:
-        with transaction.atomic():
+        with write_gate.turn(), transaction.atomic():
             return _store([event])[0]
     except IntegrityError:
-        with transaction.atomic():
+        with write_gate.turn(), transaction.atomic():
             return _store([event])[0]  # now it is a duplicate
 
 
