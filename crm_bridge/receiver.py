@@ -155,6 +155,8 @@ def _answer_seen(pk: int, state: str, error: str, retried: bool) -> tuple[int, d
 def _answered(status: int, answer: dict, began: float, event=None) -> dict:
     """Count and log one delivery's answer (crm_bridge/metrics.py, config/logs.py)."""
     metrics.webhook_answered(status, answer)
+    if not delivery_log.isEnabledFor(logging.INFO):
+        return answer  # the hot path: nothing built for a line nobody writes
     took = round((time.perf_counter() - began) * 1000, 1)
     outcome = answer.get("status") or metrics.REFUSALS.get(status, "unavailable")
     action = event.action if event is not None else ""
