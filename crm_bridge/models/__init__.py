@@ -1,6 +1,7 @@
 from .agents import Agent, AgentGroup, AgentStatus, PauseReason
 from .campaigns import Campaign, CampaignDay, CampaignSample, Dialer
 from .events import ActionLog, PollState, WebhookEvent
+from .intervals import QueueInterval
 
 __all__ = [
     "ActionLog",
@@ -13,5 +14,6 @@ __all__ = [
     "Dialer",
     "PauseReason",
     "PollState",
+    "QueueInterval",
     "WebhookEvent",
 ]
