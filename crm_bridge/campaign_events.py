@@ -10,6 +10,7 @@ OUTBOUND_CUSTOMER_CONNECTED only.
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Campaign, CampaignDay, WebhookEvent
 from .parse import tenant_tz, to_int, to_str
@@ -37,17 +38,17 @@ OUTBOUND_ACTIONS = (
     CALL_ENDS | CALL_STARTS | {"OUTBOUND_CONNECTING", "OUTBOUND_RECORD_SAVED", "PREVIEW_RECORD"}
 )
 OUTCOME_LABELS = {
-    "COMPLETED": "Talked",
-    "BUSY": "Busy",
-    "NO_ANSWER": "No answer",
-    "VOICE_MAIL": "Voice mail",
-    "DROP": "Dropped",
-    "FAILURE": "Failure",
-    "FAX": "Fax",
-    "WRONG_NUMBER": "Wrong number",
-    "CONNECTION_PROBLEM": "Carrier problem",
-    "BLACKLIST": "Blacklisted",
-    "AGENT_FAILED": "Agent phone failed",
+    "COMPLETED": _("Talked"),
+    "BUSY": _("Busy"),
+    "NO_ANSWER": _("No answer"),
+    "VOICE_MAIL": _("Voice mail"),
+    "DROP": _("Dropped"),
+    "FAILURE": _("Failure"),
+    "FAX": _("Fax"),
+    "WRONG_NUMBER": _("Wrong number"),
+    "CONNECTION_PROBLEM": _("Carrier problem"),
+    "BLACKLIST": _("Blacklisted"),
+    "AGENT_FAILED": _("Agent phone failed"),
 }
 
 

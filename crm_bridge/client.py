@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 
 import requests
 from django.conf import settings
+from django.utils import translation
 
 from . import metrics
 from .parse import LooseJSONError, read_json, to_bool, to_datetime, to_int, to_str
@@ -199,6 +200,13 @@ def request(method: str, path: str, *, params=None, json=None):
         )
 
 
+def _language() -> str:
+    """Thulium's messages in the user's language: the document's "Język" section says
+    `Accept-Language: pl` makes them Polish (default English). In a request that is the user's
+    language (dashboard/language.py); in work no user asked for (polls), Django's default."""
+    return "pl" if (translation.get_language() or "").startswith("pl") else "en"
+
+
 def _request(method: str, path: str, *, params=None, json=None):
     url = urljoin(settings.THULIUM_API_URL.rstrip("/") + "/", path.lstrip("/"))
     try:
@@ -208,7 +216,7 @@ def _request(method: str, path: str, *, params=None, json=None):
             params=params,
             json=json,
             auth=(settings.THULIUM_API_USER, settings.THULIUM_API_PASSWORD),
-            headers={"Accept": "application/json", "Accept-Language": settings.THULIUM_LANGUAGE},
+            headers={"Accept": "application/json", "Accept-Language": _language()},
             timeout=settings.THULIUM_TIMEOUT_SECONDS,
         )
     except requests.Timeout as exc:

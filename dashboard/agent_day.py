@@ -70,4 +70,4 @@ def _label(after: tuple[str, int | None], names: dict) -> str:
     status, pause_id = after
     if status == AgentStatus.PAUSED:
         return f"{LABELS[status]}: {PauseReason.label(pause_id, names)}"
-    return LABELS[status]
+    return str(LABELS[status])

@@ -7,6 +7,7 @@ class DashboardConfig(AppConfig):
     def ready(self):
         from . import (
             access,  # noqa: F401  (open websockets follow their user's access)
+            language,  # noqa: F401  (a user's language, remembered at log-in)
             live,  # noqa: F401  (connects the live-push receivers)
             live_queues,  # noqa: F401  (queue tracking and wallboard push)
         )

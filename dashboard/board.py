@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db.models import Count
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from crm_bridge.models import Agent, AgentGroup, AgentStatus, Campaign, PauseReason
 from crm_bridge.models.agents import ON_CALL
@@ -48,13 +50,18 @@ def _pending_label(agent: Agent, pause_names: dict) -> str:
     if agent.pending_status != AgentStatus.PAUSED:
         return AgentStatus(agent.pending_status).label
     name = pause_names.get(agent.pending_pause_id)
-    return f"Pause {name}" if name else PauseReason.label(agent.pending_pause_id, {}) or "Pause"
+    if name:
+        return format_lazy(_("Pause {name}"), name=name)
+    return PauseReason.label(agent.pending_pause_id, {}) or _("Pause")
 
 
 def status_counts() -> list[dict]:
     counts = dict(Agent.objects.filter(active=True).values_list("status").annotate(n=Count("id")))
-    labels = dict(AgentStatus.choices)
-    return [{"status": s, "label": labels[s], "count": counts.get(s, 0)} for s in STATUS_ORDER]
+    return [{"status": s, "label": s.label, "count": counts.get(s, 0)} for s in STATUS_ORDER]
+
+
+def logged_in(counts: list[dict]) -> int:
+    return sum(c["count"] for c in counts if c["status"] != AgentStatus.OFF)
 
 
 def _names() -> tuple[dict, dict]:
@@ -66,9 +73,11 @@ def _names() -> tuple[dict, dict]:
 def board_context() -> dict:
     pause_names, group_names = _names()
     agents = list(Agent.objects.filter(active=True))
+    counts = status_counts()
     return {
         "health": data_health(),
-        "counts": status_counts(),
+        "counts": counts,
+        "logged_in": logged_in(counts),
         "agents": _decorate(agents, pause_names, group_names),
         "queue_stats": queue_stats(),
         "window_minutes": settings.QUEUE_WINDOW_MINUTES,
@@ -80,18 +89,23 @@ def board_context() -> dict:
 def rows_context(logins: list[str]) -> dict:
     pause_names, group_names = _names()
     agents = list(Agent.objects.filter(login__in=logins, active=True))
-    return {"agents": _decorate(agents, pause_names, group_names), "counts": status_counts()}
+    counts = status_counts()
+    return {
+        "agents": _decorate(agents, pause_names, group_names),
+        "counts": counts,
+        "logged_in": logged_in(counts),
+    }
 
 
 # Sortable columns (key, header); the browser (live.js) sorts live rows the same way.
 SORT_COLUMNS = [
-    ("name", "Agent"),
-    ("group", "Group"),
-    ("status", "Status"),
-    ("", "Pause reason"),
-    ("since", "In status"),
-    ("", "Current call"),
-    ("", "Actions"),
+    ("name", _("Agent")),
+    ("group", _("Group")),
+    ("status", _("Status")),
+    ("", _("Pause reason")),
+    ("since", _("In status")),
+    ("", _("Current call")),
+    ("", _("Actions")),
 ]
 
 

@@ -4,14 +4,15 @@ and placing Thulium's own errors on the field they name."""
 import re
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from crm_bridge.client import ThuliumAPIError
 from crm_bridge.models import Agent, AgentGroup, Campaign, Dialer
 from crm_bridge.outbounds import PARAMETERS
 
 ID_RE = re.compile(r"^[0-9A-Za-z]{5}$")
-ID_HELP = "Five characters, e.g. 00042. Leave empty and Thulium picks one."
-GROUP_HELP = (
+ID_HELP = _("Five characters, e.g. 00042. Leave empty and Thulium picks one.")
+GROUP_HELP = _(
     "Id grupy kampanii: the id of a campaign group in Thulium (not an agent group). "
     "Thulium's API cannot list campaign groups: ids already used by campaigns are suggested."
 )
@@ -20,7 +21,9 @@ GROUP_HELP = (
 def _campaign_id(value: str, label: str = "id") -> str:
     value = (value or "").strip()
     if value and not ID_RE.match(value):
-        raise forms.ValidationError(f"The campaign {label} has exactly five letters or digits.")
+        raise forms.ValidationError(
+            _("The campaign %(label)s has exactly five letters or digits.") % {"label": label}
+        )
     return value
 
 
@@ -34,10 +37,10 @@ class _CampaignChecks:
         data = super().clean()
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
-            self.add_error("end_date", "The end date cannot be before the start date.")
+            self.add_error("end_date", _("The end date cannot be before the start date."))
         low, high = data.get("predictive_min_calls"), data.get("predictive_max_calls")
         if low is not None and high is not None and low > high:
-            self.add_error("predictive_min_calls", "Min calls cannot exceed max calls.")
+            self.add_error("predictive_min_calls", _("Min calls cannot exceed max calls."))
         return data
 
     def add_thulium_errors(self, exc: ThuliumAPIError) -> None:
@@ -58,41 +61,52 @@ class _CampaignChecks:
 class CampaignForm(_CampaignChecks, forms.Form):
     """POST outbounds (create) and PUT outbounds/:id (edit: id and crm cannot change)."""
 
-    campaign_id = forms.CharField(label="Id", max_length=5, required=False, help_text=ID_HELP)
-    name = forms.CharField(max_length=255)
-    dialer = forms.ChoiceField(choices=Dialer.choices)
+    campaign_id = forms.CharField(label=_("Id"), max_length=5, required=False, help_text=ID_HELP)
+    name = forms.CharField(label=_("Name"), max_length=255)
+    dialer = forms.ChoiceField(label=_("Dialer"), choices=Dialer.choices)
     crm = forms.TypedChoiceField(
-        label="Records from",
+        label=_("Records from"),
         choices=[("true", "CRM"), ("false", "CSV")],
         coerce=lambda v: v == "true",
         initial="true",
     )
-    active = forms.BooleanField(required=False, initial=True)
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     start_date = forms.DateField(
-        required=False, help_text="Empty: today.", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Start date"),
+        required=False,
+        help_text=_("Empty: today."),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    order = forms.IntegerField(min_value=1, max_value=99999, initial=50, help_text="1-99999")
-    parity = forms.IntegerField(min_value=1, max_value=100, initial=50, help_text="1-100")
+    end_date = forms.DateField(
+        label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    order = forms.IntegerField(
+        label=_("Order"), min_value=1, max_value=99999, initial=50, help_text="1-99999"
+    )
+    parity = forms.IntegerField(
+        label=_("Parity"), min_value=1, max_value=100, initial=50, help_text="1-100"
+    )
     group_id = forms.IntegerField(
-        label="Campaign group id",
+        label=_("Campaign group id"),
         required=False,
         min_value=1,
         help_text=GROUP_HELP,
         widget=forms.NumberInput(attrs={"list": "campaign-group-ids"}),
     )
     caller_id = forms.RegexField(
-        label="Caller id",
+        label=_("Caller id"),
         regex=r"^\+?\d{3,15}$",
         required=False,
-        error_messages={"invalid": "Enter the number to present: digits, optionally a +."},
+        error_messages={"invalid": _("Enter the number to present: digits, optionally a +.")},
     )
-    preview_timeout = forms.IntegerField(label="Preview timeout (s)", min_value=1, required=False)
+    preview_timeout = forms.IntegerField(
+        label=_("Preview timeout (s)"), min_value=1, required=False
+    )
     predictive_min_calls = forms.DecimalField(
-        label="Predictive min calls", min_value=0.1, decimal_places=2, required=False
+        label=_("Predictive min calls"), min_value=0.1, decimal_places=2, required=False
     )
     predictive_max_calls = forms.DecimalField(
-        label="Predictive max calls", min_value=0.1, decimal_places=2, required=False
+        label=_("Predictive max calls"), min_value=0.1, decimal_places=2, required=False
     )
 
     thulium_names = {
@@ -151,12 +165,17 @@ class CampaignForm(_CampaignChecks, forms.Form):
 class CloneForm(_CampaignChecks, forms.Form):
     """POST outbounds/:id/clone."""
 
-    new_id = forms.CharField(label="New id", max_length=5, required=False, help_text=ID_HELP)
-    name = forms.CharField(max_length=255)
+    new_id = forms.CharField(label=_("New id"), max_length=5, required=False, help_text=ID_HELP)
+    name = forms.CharField(label=_("Name"), max_length=255)
     start_date = forms.DateField(
-        required=False, help_text="Empty: today.", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Start date"),
+        required=False,
+        help_text=_("Empty: today."),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     caller_id = CampaignForm.base_fields["caller_id"]
     preview_timeout = CampaignForm.base_fields["preview_timeout"]
     predictive_min_calls = CampaignForm.base_fields["predictive_min_calls"]
@@ -185,8 +204,8 @@ class CloneForm(_CampaignChecks, forms.Form):
 class DeleteForm(forms.Form):
     """DELETE outbounds/:id or DELETE batch/outbounds."""
 
-    ids = forms.MultipleChoiceField(label="Campaigns", widget=forms.MultipleHiddenInput)
-    delete_recordings = forms.BooleanField(label="Also delete the recordings", required=False)
+    ids = forms.MultipleChoiceField(label=_("Campaigns"), widget=forms.MultipleHiddenInput)
+    delete_recordings = forms.BooleanField(label=_("Also delete the recordings"), required=False)
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,13 +216,13 @@ class AgentListForm(forms.Form):
     """Pick agents by name or by whole group, and what to do with them."""
 
     ACTIONS = [
-        ("add", "Add to the campaign"),
-        ("remove", "Remove from the campaign"),
-        ("set", "Set exactly these"),
+        ("add", _("Add to the campaign")),
+        ("remove", _("Remove from the campaign")),
+        ("set", _("Set exactly these")),
     ]
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect, initial="add")
-    logins = forms.MultipleChoiceField(label="Agents", required=False)
-    groups = forms.TypedMultipleChoiceField(label="Whole groups", required=False, coerce=int)
+    logins = forms.MultipleChoiceField(label=_("Agents"), required=False)
+    groups = forms.TypedMultipleChoiceField(label=_("Whole groups"), required=False, coerce=int)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -222,7 +241,7 @@ class AgentListForm(forms.Form):
                 )
             )
         if not chosen:
-            raise forms.ValidationError("Pick at least one agent or group.")
+            raise forms.ValidationError(_("Pick at least one agent or group."))
         data["chosen"] = sorted(chosen)
         return data
 

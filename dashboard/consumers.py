@@ -4,6 +4,7 @@ import contextvars
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
@@ -18,6 +19,7 @@ from redis.exceptions import RedisError
 from crm_bridge.metrics import WEBSOCKETS
 
 from . import access, live
+from .language import supported
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +133,7 @@ class LiveConsumer(ForwardingConsumer):
     deactivation or lost permission (dashboard/access.py) it checks again and closes.
     """
 
-    group = live.BOARD_GROUP
+    group = live.BOARD_GROUP  # + "-<language>": one group, and one rendering, per language
     permission = None  # a permission the user must keep (None: an active, logged-in user)
 
     async def connect(self):
@@ -140,10 +142,11 @@ class LiveConsumer(ForwardingConsumer):
             await self.accept()
             await self.close(code=LOG_IN_AGAIN)
             return
-        await self.join(self.group, self.snapshot, access.group(user.pk))
+        self.language = _language(self.scope)
+        await self.join(f"{self.group}-{self.language}", self.snapshot, access.group(user.pk))
 
     def snapshot(self) -> str:
-        return live.board_snapshot()
+        return live.board_snapshot(self.language)
 
     async def auth_check(self, event):
         """dashboard/access.py: this user's access changed, or a session of theirs ended."""
@@ -176,7 +179,13 @@ class CampaignsConsumer(LiveConsumer):
     screen = "campaigns"
 
     def snapshot(self) -> str:
-        return live.campaigns_snapshot()
+        return live.campaigns_snapshot(self.language)
+
+
+def _language(scope) -> str:
+    """The page's language, which the page puts in its socket's URL (?lang=pl)."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return supported((query.get("lang") or [""])[0])
 
 
 async def not_found(scope, receive, send):

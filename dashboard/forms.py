@@ -1,12 +1,13 @@
 import re
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from crm_bridge.models import Campaign, PauseReason
 
 
 class PauseForm(forms.Form):
-    pause_id = forms.TypedChoiceField(label="Reason", coerce=int, choices=())
+    pause_id = forms.TypedChoiceField(label=_("Reason"), coerce=int, choices=())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -14,13 +15,13 @@ class PauseForm(forms.Form):
 
 
 class CallForm(forms.Form):
-    phone_number = forms.CharField(label="Number", max_length=32)
+    phone_number = forms.CharField(label=_("Number"), max_length=32)
     outbound_id = forms.CharField(
-        label="Campaign",
+        label=_("Campaign"),
         max_length=5,
         required=False,
-        help_text="Optional: report the call in this campaign (Thulium picks one otherwise).",
-        widget=forms.TextInput(attrs={"list": "campaign-ids", "placeholder": "e.g. 00001"}),
+        help_text=_("Optional: report the call in this campaign (Thulium picks one otherwise)."),
+        widget=forms.TextInput(attrs={"list": "campaign-ids", "placeholder": _("e.g. 00001")}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -30,11 +31,13 @@ class CallForm(forms.Form):
     def clean_phone_number(self):
         number = re.sub(r"[\s\-()]", "", self.cleaned_data["phone_number"])
         if not re.fullmatch(r"\+?\d{3,20}", number):
-            raise forms.ValidationError("Enter a phone number: digits, optionally starting with +.")
+            raise forms.ValidationError(
+                _("Enter a phone number: digits, optionally starting with +.")
+            )
         return number
 
     def clean_outbound_id(self):
         outbound_id = self.cleaned_data["outbound_id"].strip()
         if outbound_id and len(outbound_id) != 5:
-            raise forms.ValidationError("A campaign id has five characters, e.g. 00001.")
+            raise forms.ValidationError(_("A campaign id has five characters, e.g. 00001."))
         return outbound_id

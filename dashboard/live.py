@@ -1,13 +1,17 @@
-"""Live push: render each change once, fan it out to every open board over Channels."""
+"""Live push: render each change once per language, fan it out to every open board over
+Channels. A board's socket is in the group of its page's language ("board-pl", "board-en"),
+so a push is one rendering and one send per language, whatever the number of sockets."""
 
 import asyncio
 import os
 import threading
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.cache import cache
 from django.dispatch import receiver
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from crm_bridge.signals import agents_changed, campaigns_changed, poll_health_changed
 from crm_bridge.sync import data_health
@@ -15,12 +19,31 @@ from crm_bridge.sync import data_health
 from .board import board_context, rows_context
 from .campaign_board import campaigns_context, campaigns_with, visible
 
-BOARD_GROUP = "board"
+BOARD_GROUP = "board"  # + "-<language>": board_group()
 BOARD = "dashboard/board.html"
-CAMPAIGNS_GROUP = "campaigns"
+CAMPAIGNS_GROUP = "campaigns"  # + "-<language>"
 CAMPAIGNS = "dashboard/campaigns.html"
 SNAPSHOT_TTL = 300  # seconds; a quiet centre still re-renders now and then
 HEARTBEAT = '<div id="live-heartbeat" data-heartbeat hidden></div>'
+
+
+def languages() -> list[str]:
+    return [code for code, _ in settings.LANGUAGES]
+
+
+def board_group(language: str) -> str:
+    return f"{BOARD_GROUP}-{language}"
+
+
+def campaigns_group(language: str) -> str:
+    return f"{CAMPAIGNS_GROUP}-{language}"
+
+
+def broadcast_each_language(prefix: str, render) -> None:
+    """`render()` once per language, with that language active, to that language's group."""
+    for language in languages():
+        with translation.override(language):
+            broadcast(f"{prefix}-{language}", render())
 
 
 def broadcast(group: str, html: str) -> None:
@@ -78,9 +101,11 @@ def cached_snapshot(group: str, render) -> str:
     return html
 
 
-def board_snapshot() -> str:
+def board_snapshot(language: str | None = None) -> str:
     """Everything a (re)connecting board needs: all rows, counts, data health, queues."""
-    return cached_snapshot(BOARD_GROUP, _render_board_snapshot)
+    language = language or translation.get_language()
+    with translation.override(language):
+        return cached_snapshot(board_group(language), _render_board_snapshot)
 
 
 def _render_board_snapshot() -> str:
@@ -91,39 +116,49 @@ def _render_board_snapshot() -> str:
     ) + render_to_string("dashboard/queues.html#queue-panel", context)
 
 
-def agents_update(logins: list[str]) -> str:
-    """The changed rows and the status counts, in one render."""
-    return render_to_string(f"{BOARD}#changed-rows", rows_context(logins))
+def agents_update(logins: list[str], context: dict | None = None) -> str:
+    """The changed rows and the status counts, in one render (in the active language)."""
+    return render_to_string(f"{BOARD}#changed-rows", context or rows_context(logins))
 
 
 @receiver(agents_changed)
 def _push_agents(sender, logins, **kwargs):
-    broadcast(BOARD_GROUP, agents_update(logins))
+    context = rows_context(logins)  # queried once, rendered once per language
+    broadcast_each_language(BOARD_GROUP, lambda: agents_update(logins, context))
 
 
 @receiver(poll_health_changed)
 def _push_health(sender, name, **kwargs):
     health = {"health": data_health()}  # the banner needs nothing else
-    broadcast(BOARD_GROUP, render_to_string(f"{BOARD}#health-banner", health))
+    broadcast_each_language(BOARD_GROUP, lambda: render_to_string(f"{BOARD}#health-banner", health))
     if name == "heartbeat":  # the campaign list has no banner, but wants to know it is live
-        group_send(CAMPAIGNS_GROUP, {"type": "live.html", "html": HEARTBEAT})
+        for language in languages():
+            group_send(campaigns_group(language), {"type": "live.html", "html": HEARTBEAT})
 
 
 # --- Campaigns (/ws/campaigns/) -------------------------------------------------------------
 
 
-def campaigns_snapshot() -> str:
-    return render_to_string(f"{CAMPAIGNS}#campaign-rows", campaigns_context())
+def campaigns_snapshot(language: str | None = None) -> str:
+    with translation.override(language or translation.get_language()):
+        return render_to_string(f"{CAMPAIGNS}#campaign-rows", campaigns_context())
 
 
 def campaigns_update(ids: list[str]) -> str:
-    """Changed rows only; the whole table when a campaign appeared or went away."""
+    """Changed rows only (in the active language); see campaigns_renderer."""
+    return campaigns_renderer(ids)()
+
+
+def campaigns_renderer(ids: list[str]):
+    """What these campaigns' change pushes, queried once: a function that renders it in the
+    active language. Changed rows only; the whole table when a campaign appeared or went."""
     shown = sorted(visible().values_list("campaign_id", flat=True))
     if cache.get("live:campaign-ids") != shown:
         cache.set("live:campaign-ids", shown, timeout=None)
-        return campaigns_snapshot()
+        whole = campaigns_context()
+        return lambda: render_to_string(f"{CAMPAIGNS}#campaign-rows", whole)
     context = campaigns_context([i for i in ids if i in shown])
-    return "".join(
+    return lambda: "".join(
         render_to_string(f"{CAMPAIGNS}#campaign-row", {**context, "campaign": c, "oob": True})
         for c in context["campaigns"]
     )
@@ -131,11 +166,11 @@ def campaigns_update(ids: list[str]) -> str:
 
 @receiver(campaigns_changed)
 def _push_campaigns(sender, ids, **kwargs):
-    broadcast(CAMPAIGNS_GROUP, campaigns_update(ids))
+    broadcast_each_language(CAMPAIGNS_GROUP, campaigns_renderer(ids))
 
 
 @receiver(agents_changed)
 def _push_campaign_agents(sender, logins, **kwargs):
     ids = campaigns_with(logins)
     if ids:
-        broadcast(CAMPAIGNS_GROUP, campaigns_update(ids))
+        broadcast_each_language(CAMPAIGNS_GROUP, campaigns_renderer(ids))

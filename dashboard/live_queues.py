@@ -1,6 +1,7 @@
 """Live push for queues and wallboards: the queue panel on the board, and every wallboard.
 
-Each change is rendered once for the board and once per wallboard that shows it, then fanned
+Each change is rendered once per language for the board (live.broadcast_each_language) and
+once per wallboard that shows it (in the wallboard's language), then fanned
 out over the channel layer; the SQL per push is fixed (queue_stats + agents + wallboards).
 Queue numbers moved by webhooks are pushed once per pipeline batch (crm_bridge/pipeline.py).
 Agent changes are coalesced: the first one starts a QUEUE_PUSH_DELAY_MS (250 ms) timer and
@@ -28,7 +29,7 @@ from crm_bridge.signals import (
 )
 
 from . import wallboards
-from .live import BOARD_GROUP, broadcast, group_send
+from .live import BOARD_GROUP, broadcast, broadcast_each_language, group_send
 from .models import Wallboard
 from .queues import agent_counts as queue_agent_counts
 from .queues import queue_stats
@@ -109,12 +110,12 @@ def push_queues(pks: list[int] | None = None) -> None:
     now = timezone.now()
     stats = queue_stats(pks, now)
     if pks is None:
-        broadcast(BOARD_GROUP, queue_panel(stats))
+        broadcast_each_language(BOARD_GROUP, lambda: queue_panel(stats))
     else:
         ctx = panel_context(stats)
-        broadcast(
-            BOARD_GROUP,
-            "".join(render_to_string(f"{PANEL}#queue-tile", {**ctx, "s": s}) for s in stats),
+        tile = f"{PANEL}#queue-tile"
+        broadcast_each_language(
+            BOARD_GROUP, lambda: "".join(render_to_string(tile, {**ctx, "s": s}) for s in stats)
         )
     for wallboard in wallboards.active_wallboards():
         if wallboard.shows_queues:
@@ -134,9 +135,9 @@ def push_agents(logins: list[str] | None = None) -> None:
         return
     lines = queue_agent_counts()
     if lines:
-        broadcast(
+        broadcast_each_language(
             BOARD_GROUP,
-            "".join(render_to_string(f"{PANEL}#queue-agents", {"s": s}) for s in lines),
+            lambda: "".join(render_to_string(f"{PANEL}#queue-agents", {"s": s}) for s in lines),
         )
     changed = everyone = None
     for wallboard in wallboards.active_wallboards():
@@ -175,7 +176,7 @@ def _health_changed(sender, name, **kwargs):
 def _health(wallboard: Wallboard) -> dict:
     from crm_bridge.sync import data_health
 
-    return {"wb": wallboard, "t": wallboards.LABELS[wallboard.language], "health": data_health()}
+    return {"wb": wallboard, "health": data_health()}
 
 
 @receiver(campaigns_changed)
@@ -185,9 +186,5 @@ def _campaigns_changed(sender, ids, **kwargs):
         return
     campaigns = wallboards.shown_campaigns(Wallboard(), None)  # one query for all wallboards
     for wallboard in showing:
-        ctx = {
-            "wb": wallboard,
-            "t": wallboards.LABELS[wallboard.language],
-            "campaigns": wallboards.shown_campaigns(wallboard, campaigns),
-        }
+        ctx = {"wb": wallboard, "campaigns": wallboards.shown_campaigns(wallboard, campaigns)}
         broadcast(wallboard.group, wallboards.render(wallboard, ("wb-campaigns",), ctx))

@@ -1,9 +1,12 @@
 """What a wallboard shows: only the queues, agents and campaigns chosen for it, in its
-language, with amber/red levels from its thresholds. Rendered once per wallboard per change."""
+language (the same catalogue as the rest of the UI: locale/), with amber/red levels from its
+thresholds. Rendered once per wallboard per change, with its language active."""
+
+import functools
 
 from django.apps import apps
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm_bridge.models import Agent, AgentStatus
 from crm_bridge.sync import data_health
@@ -13,84 +16,23 @@ from .queues import QueueStats, queue_stats
 
 TEMPLATE = "dashboard/wallboard.html"
 
-LABELS = {
-    "pl": {
-        "waiting": "Czeka",
-        "longest_wait": "Najdłużej czeka",
-        "service_level": "Poziom obsługi",
-        "answered": "Odebrane",
-        "abandoned": "Porzucone",
-        "short": "krótkie",
-        "offered": "Przychodzące",
-        "asa": "Śr. czas odbioru",
-        "aht": "Śr. czas obsługi",
-        "abandon_rate": "Porzucenia",
-        "agents": "Agenci",
-        "free": "wolni",
-        "busy": "zajęci",
-        "paused": "pauza",
-        "today": "dziś",
-        "no_queues": "Brak kolejek: pojawią się z pierwszym połączeniem lub czatem.",
-        "no_agents": "Brak agentów do pokazania.",
-        "campaigns": "Kampanie",
-        "no_campaigns": "Brak aktywnych kampanii.",
-        "completion": "ukończone",
-        "records": "rekordy",
-        "on_call": "w rozmowie",
-        "stale": "Dane nieaktualne od",
-        "reconnecting": "ponowne łączenie…",
-        "thulium_failing": "Thulium nie odpowiada — dane nieaktualne od",
-        "worker_stopped": "Proces w tle zatrzymany — statusy agentów nieodświeżane od",
-        "beat_stopped": "Harmonogram (Celery beat) zatrzymany — statusy agentów nieodświeżane od",
-        "revoked": "Ten link do tablicy został wyłączony.",
-        "chat": "czat",
-    },
-    "en": {
-        "waiting": "Waiting",
-        "longest_wait": "Longest wait",
-        "service_level": "Service level",
-        "answered": "Answered",
-        "abandoned": "Abandoned",
-        "short": "short",
-        "offered": "Offered",
-        "asa": "ASA",
-        "aht": "AHT",
-        "abandon_rate": "Abandon rate",
-        "agents": "Agents",
-        "free": "free",
-        "busy": "busy",
-        "paused": "paused",
-        "today": "today",
-        "no_queues": "No queues yet: they appear with the first call or chat.",
-        "no_agents": "No agents to show.",
-        "campaigns": "Campaigns",
-        "no_campaigns": "No active campaigns.",
-        "completion": "complete",
-        "records": "records",
-        "on_call": "on a call",
-        "stale": "Data stale since",
-        "reconnecting": "reconnecting…",
-        "thulium_failing": "Thulium is not answering — data stale since",
-        "worker_stopped": "Background worker stopped — agent statuses not refreshed since",
-        "beat_stopped": "Scheduler (Celery beat) stopped — agent statuses not refreshed since",
-        "revoked": "This wallboard link has been switched off.",
-        "chat": "chat",
-    },
-}
 
-STATUS_LABELS = {
-    "pl": {
-        AgentStatus.OFF: "Wylogowany",
-        AgentStatus.FREE: "Wolny",
-        AgentStatus.PAUSED: "Pauza",
-        AgentStatus.RINGING: "Dzwoni",
-        AgentStatus.INBOUND_CALL: "Rozmowa przych.",
-        AgentStatus.OUTBOUND_CALL: "Rozmowa wych.",
-        AgentStatus.OUTBOUND_PREVIEW: "Podgląd",
-        AgentStatus.CALL: "Rozmowa",
-    },
-    "en": {s: s.label for s in AgentStatus},
-}
+def in_its_language(render):
+    """Render with the wallboard's own language active (its first argument), whoever asks."""
+
+    @functools.wraps(render)
+    def rendering(wallboard: Wallboard, *args, **kwargs):
+        with translation.override(wallboard.language):
+            return render(wallboard, *args, **kwargs)
+
+    return rendering
+
+
+def _status_label(status: str) -> str:
+    try:
+        return str(AgentStatus(status).label)
+    except ValueError:
+        return status
 
 
 def campaigns_available() -> bool:
@@ -134,40 +76,34 @@ def _shows(groups: set, status: str, group_id: int | None) -> bool:
     return status != AgentStatus.OFF and (not groups or group_id in groups)
 
 
+@in_its_language
 def agents_html(wallboard: Wallboard, changed: list[Agent], everyone: list[tuple]) -> str:
     """What some agents' change moves on this wallboard: its status counts and their cells
     (one no longer shown here says so and the page removes it; one new here is inserted in
     order). `everyone` is (status, group_id) of every active agent, for the counts."""
     groups = _groups(wallboard)
-    statuses = STATUS_LABELS[wallboard.language]
     shown = [status for status, group_id in everyone if _shows(groups, status, group_id)]
-    ctx = {
-        "wb": wallboard,
-        "t": LABELS[wallboard.language],
-        "agent_counts": _counts(shown, statuses),
-    }
+    ctx = {"wb": wallboard, "agent_counts": _counts(shown)}
     if not shown or len(changed) > len(shown) // 2:  # the whole grid costs no more
         return render(
             wallboard,
             ("wb-agents",),
             {
                 **ctx,
-                "agents": _label(
-                    shown_agents(wallboard, list(Agent.objects.filter(active=True))), statuses
-                ),
+                "agents": _label(shown_agents(wallboard, list(Agent.objects.filter(active=True)))),
             },
         )
     cells = []
     for agent in changed:
         agent.gone = not (agent.active and _shows(groups, agent.status, agent.group_id))
-        agent.status_label = statuses.get(agent.status, agent.status)
+        agent.status_label = _status_label(agent.status)
         cells.append(render_to_string(f"{TEMPLATE}#wb-agent", {**ctx, "agent": agent}))
     return render_to_string(f"{TEMPLATE}#wb-counts", ctx) + "".join(cells)
 
 
-def _label(agents: list[Agent], statuses: dict) -> list[Agent]:
+def _label(agents: list[Agent]) -> list[Agent]:
     for agent in agents:
-        agent.status_label = statuses.get(agent.status, agent.status)
+        agent.status_label = _status_label(agent.status)
     return agents
 
 
@@ -188,17 +124,15 @@ def decorate_tile(wallboard: Wallboard, s: QueueStats, now) -> dict:
 
 def context(wallboard: Wallboard, stats=None, agents=None, now=None) -> dict:
     now = now or timezone.now()
-    labels = LABELS[wallboard.language]
-    statuses = STATUS_LABELS[wallboard.language]
-    ctx = {"wb": wallboard, "t": labels, "now": now, "health": data_health()}
+    ctx = {"wb": wallboard, "now": now, "health": data_health()}
     if wallboard.shows_queues:
         stats = queue_stats() if stats is None else stats
         ctx["tiles"] = [decorate_tile(wallboard, s, now) for s in shown_stats(wallboard, stats)]
     if wallboard.shows_agents:
         agents = list(Agent.objects.filter(active=True)) if agents is None else agents
-        shown = _label(shown_agents(wallboard, agents), statuses)
+        shown = _label(shown_agents(wallboard, agents))
         ctx["agents"] = shown
-        ctx["agent_counts"] = _counts([agent.status for agent in shown], statuses)
+        ctx["agent_counts"] = _counts([agent.status for agent in shown])
     if wallboard.shows_campaigns:
         ctx["campaigns"] = shown_campaigns(wallboard)
     return ctx
@@ -215,7 +149,7 @@ def shown_campaigns(wallboard: Wallboard, campaigns=None) -> list:
     return [c for c in campaigns if not chosen or c.campaign_id in chosen]
 
 
-def _counts(shown: list[str], statuses: dict) -> list[dict]:
+def _counts(shown: list[str]) -> list[dict]:
     """How many of the shown agents (their statuses) are in each status."""
     order = [
         AgentStatus.FREE,
@@ -225,9 +159,10 @@ def _counts(shown: list[str], statuses: dict) -> list[dict]:
         AgentStatus.CALL,
         AgentStatus.PAUSED,
     ]
-    return [{"status": s, "label": statuses[s], "count": shown.count(s)} for s in order]
+    return [{"status": s, "label": s.label, "count": shown.count(s)} for s in order]
 
 
+@in_its_language
 def render(wallboard: Wallboard, parts: tuple[str, ...], ctx: dict | None = None) -> str:
     ctx = ctx or context(wallboard)
     return "".join(render_to_string(f"{TEMPLATE}#{part}", ctx) for part in parts)
@@ -252,19 +187,20 @@ def _has_part(wallboard: Wallboard, part: str) -> bool:
     return True
 
 
+@in_its_language
 def queue_html(wallboard: Wallboard, stats: list[QueueStats], now, whole: bool) -> str:
     """The wallboard's queue tiles for these stats: the whole grid, or just the tiles."""
     tiles = [decorate_tile(wallboard, s, now) for s in shown_stats(wallboard, stats)]
-    ctx = {"wb": wallboard, "t": LABELS[wallboard.language], "now": now, "tiles": tiles}
+    ctx = {"wb": wallboard, "now": now, "tiles": tiles}
     if whole:
         return render_to_string(f"{TEMPLATE}#wb-queues", ctx)
     return "".join(render_to_string(f"{TEMPLATE}#wb-queue-tile", {**ctx, **tile}) for tile in tiles)
 
 
+@in_its_language
 def agent_lines_html(wallboard: Wallboard, lines: list[QueueStats]) -> str:
     """The free / busy / paused line of each queue tile this wallboard shows."""
-    t = LABELS[wallboard.language]
     return "".join(
-        render_to_string(f"{TEMPLATE}#wb-queue-agents", {"wb": wallboard, "t": t, "s": s})
+        render_to_string(f"{TEMPLATE}#wb-queue-agents", {"wb": wallboard, "s": s})
         for s in shown_stats(wallboard, lines)
     )

@@ -4,6 +4,7 @@ import socket
 import threading
 
 import pytest
+from django.utils import translation
 
 from crm_bridge import client
 from crm_bridge.client import ThuliumAPIError, ThuliumTimeout, ThuliumUnavailable
@@ -109,14 +110,14 @@ def test_wrong_credentials_are_401_with_the_error_body(settings):
     assert error.value.message
 
 
-def test_polish_messages_when_asked(settings):
-    settings.THULIUM_LANGUAGE = "en"
-    with pytest.raises(ThuliumAPIError) as english:
+def test_thulium_answers_in_the_users_language():
+    """Accept-Language follows the language active for the user (dashboard/language.py)."""
+    with translation.override("en"), pytest.raises(ThuliumAPIError) as english:
         client.get_agent("nobody-here")
-    settings.THULIUM_LANGUAGE = "pl"
-    with pytest.raises(ThuliumAPIError) as polish:
+    with translation.override("pl"), pytest.raises(ThuliumAPIError) as polish:
         client.get_agent("nobody-here")
-    assert english.value.message != polish.value.message
+    assert english.value.message == "Agent not found."
+    assert polish.value.message == "Nie znaleziono agenta."
 
 
 def test_a_refused_connection_is_its_own_error(settings):

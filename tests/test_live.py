@@ -89,14 +89,14 @@ def test_an_update_costs_the_same_queries_for_one_agent_or_fifty():
 def test_reconnecting_boards_share_one_render_until_something_changes(
     django_assert_max_num_queries,
 ):
-    from dashboard.live import BOARD_GROUP, board_snapshot, broadcast
+    from dashboard.live import board_group, board_snapshot, broadcast
 
     Agent.objects.create(login="jkowalski", status="FREE")
-    broadcast(BOARD_GROUP, "<p id='x'>warm-up</p>")  # a fresh version
+    broadcast(board_group("en"), "<p id='x'>warm-up</p>")  # a fresh version (English board)
     first = board_snapshot()
     with django_assert_max_num_queries(0):
         assert board_snapshot() == first  # a reconnect storm costs no rendering
     Agent.objects.filter(login="jkowalski").update(status="PAUSED", pause_id=2)
-    broadcast(BOARD_GROUP, "<p id='x'>changed</p>")
+    broadcast(board_group("en"), "<p id='x'>changed</p>")
     fresh = board_snapshot()
     assert 'data-status="PAUSED"' in fresh and 'data-status="PAUSED"' not in first

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from crm_bridge import rows
 
@@ -19,14 +21,14 @@ def collation_key(text: str) -> str:
 
 
 class AgentStatus(models.TextChoices):
-    OFF = "OFF", "Logged off"
-    FREE = "FREE", "Free"
-    PAUSED = "PAUSED", "Paused"
-    RINGING = "RINGING", "Ringing"
-    INBOUND_CALL = "INBOUND_CALL", "Inbound call"
-    OUTBOUND_CALL = "OUTBOUND_CALL", "Outbound call"
-    OUTBOUND_PREVIEW = "OUTBOUND_PREVIEW", "Outbound preview"
-    CALL = "CALL", "Call"
+    OFF = "OFF", _("Logged off")
+    FREE = "FREE", _("Free")
+    PAUSED = "PAUSED", _("Paused")
+    RINGING = "RINGING", _("Ringing")
+    INBOUND_CALL = "INBOUND_CALL", _("Inbound call")
+    OUTBOUND_CALL = "OUTBOUND_CALL", _("Outbound call")
+    OUTBOUND_PREVIEW = "OUTBOUND_PREVIEW", _("Outbound preview")
+    CALL = "CALL", _("Call")
 
 
 ON_CALL = {
@@ -43,6 +45,8 @@ class AgentGroup(models.Model):
     name = models.CharField(max_length=200)
 
     class Meta:
+        verbose_name = _("agent group")
+        verbose_name_plural = _("agent groups")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -56,6 +60,8 @@ class PauseReason(models.Model):
     name = models.CharField(max_length=100)
 
     class Meta:
+        verbose_name = _("pause reason")
+        verbose_name_plural = _("pause reasons")
         ordering = ["pause_id"]
 
     def __str__(self) -> str:
@@ -65,7 +71,7 @@ class PauseReason(models.Model):
     def label(pause_id: int | None, names: dict[int, str]) -> str:
         if pause_id is None:
             return ""
-        return names.get(pause_id) or f"Pause #{pause_id}"
+        return names.get(pause_id) or format_lazy(_("Pause #{id}"), id=pause_id)
 
 
 # Fields that make up an agent's live state: what the board shows and what a change pushes.
@@ -119,6 +125,8 @@ class Agent(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
         ordering = ["surname", "name", "login"]
 
     def __str__(self) -> str:

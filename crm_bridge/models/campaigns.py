@@ -2,12 +2,13 @@
 outcomes as counted from the webhook feed."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Dialer(models.TextChoices):
-    PREVIEW = "preview", "Preview"
-    PROGRESSIVE = "progressive", "Progressive"
-    PREDICTIVE = "predictive", "Predictive"
+    PREVIEW = "preview", _("Preview")
+    PROGRESSIVE = "progressive", _("Progressive")
+    PREDICTIVE = "predictive", _("Predictive")
 
 
 class Campaign(models.Model):
@@ -40,6 +41,8 @@ class Campaign(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         ordering = ["campaign_id"]
         permissions = [("manage_campaigns", "Can change campaigns and their agent lists")]
 
@@ -65,6 +68,8 @@ class CampaignSample(models.Model):
     records_count = models.IntegerField()
 
     class Meta:
+        verbose_name = _("campaign completion sample")
+        verbose_name_plural = _("campaign completion samples")
         ordering = ["at"]
 
     def __str__(self) -> str:
@@ -85,6 +90,8 @@ class CampaignDay(models.Model):
     previews = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("campaign day")
+        verbose_name_plural = _("campaign days")
         constraints = [
             models.UniqueConstraint(fields=["campaign_id", "day"], name="campaign_day_unique")
         ]

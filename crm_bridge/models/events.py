@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhookEvent(models.Model):
@@ -15,10 +16,10 @@ class WebhookEvent(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPLIED = "applied", "Applied"
-        FAILED = "failed", "Failed"
-        REFUSED = "refused", "Refused"
+        PENDING = "pending", _("Pending")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed")
+        REFUSED = "refused", _("Refused")
 
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=64, db_index=True)
@@ -39,6 +40,8 @@ class WebhookEvent(models.Model):
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["state", "id"], name="webhookevent_state_id")]
 
@@ -67,6 +70,10 @@ class PollState(models.Model):
     last_error = models.TextField(blank=True)
     last_request_id = models.CharField(max_length=64, blank=True)
 
+    class Meta:
+        verbose_name = _("poll state")
+        verbose_name_plural = _("poll states")
+
     def __str__(self) -> str:
         return self.name
 
@@ -91,6 +98,8 @@ class ActionLog(models.Model):
     message = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("action log entry")
+        verbose_name_plural = _("action log")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

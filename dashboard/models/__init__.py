@@ -1,4 +1,5 @@
+from .profiles import Profile
 from .queues import Queue, QueueCall
 from .wallboards import Wallboard
 
-__all__ = ["Queue", "QueueCall", "Wallboard"]
+__all__ = ["Profile", "Queue", "QueueCall", "Wallboard"]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from crm_bridge.models import AgentGroup
 from crm_bridge.parse import to_int, to_str
@@ -25,29 +26,35 @@ class Queue(models.Model):
     with the first event that names them and are named in Django admin."""
 
     class Kind(models.TextChoices):
-        CALL = "call", "Call queue"
-        CHAT = "chat", "Chat queue"
+        CALL = "call", _("Call queue")
+        CHAT = "chat", _("Chat queue")
 
-    kind = models.CharField(max_length=4, choices=Kind, default=Kind.CALL)
-    number = models.IntegerField(help_text="Thulium's queue_id (or chat_queue_id).")
-    name = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind, default=Kind.CALL)
+    number = models.IntegerField(_("number"), help_text=_("Thulium's queue_id (or chat_queue_id)."))
+    name = models.CharField(_("name"), max_length=100, blank=True)
     sl_threshold_seconds = models.PositiveIntegerField(
-        "service-level threshold (s)",
+        _("service-level threshold (s)"),
         default=_default_sl_seconds,
-        help_text="Answered within this many seconds counts towards the service level.",
+        help_text=_("Answered within this many seconds counts towards the service level."),
     )
-    sl_target_percent = models.PositiveSmallIntegerField("service-level target (%)", default=80)
+    sl_target_percent = models.PositiveSmallIntegerField(_("service-level target (%)"), default=80)
     agent_groups = models.ManyToManyField(
         AgentGroup,
         blank=True,
         related_name="+",
-        help_text="Groups serving this queue, for its free/busy/paused agent counts. Empty: "
-        "learned from the agents who took its calls today.",
+        help_text=_(
+            "Groups serving this queue, for its free/busy/paused agent counts. Empty: "
+            "learned from the agents who took its calls today."
+        ),
     )
-    hidden = models.BooleanField(default=False, help_text="Leave out of the dashboard.")
+    hidden = models.BooleanField(
+        _("hidden"), default=False, help_text=_("Leave out of the dashboard.")
+    )
     first_seen = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
         ordering = ["kind", "name", "number"]
         constraints = [models.UniqueConstraint(fields=["kind", "number"], name="queue_kind_number")]
 
@@ -67,11 +74,11 @@ class Queue(models.Model):
 
 
 class Outcome(models.TextChoices):
-    IVR = "ivr", "In IVR"
-    WAITING = "waiting", "Waiting"
-    ANSWERED = "answered", "Answered"
-    ABANDONED = "abandoned", "Abandoned"
-    LEFT = "left", "Left the queue unanswered"
+    IVR = "ivr", _("In IVR")
+    WAITING = "waiting", _("Waiting")
+    ANSWERED = "answered", _("Answered")
+    ABANDONED = "abandoned", _("Abandoned")
+    LEFT = "left", _("Left the queue unanswered")
 
 
 CALL_ACTIONS = {
@@ -125,6 +132,8 @@ class QueueCall(models.Model):
     short_abandon = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("queue call")
+        verbose_name_plural = _("queue calls")
         constraints = [
             models.UniqueConstraint(fields=["kind", "contact_id"], name="queuecall_contact")
         ]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from crm_bridge.models import AgentGroup
 
@@ -27,36 +28,46 @@ def new_token() -> str:
 
 class Wallboard(models.Model):
     class Kind(models.TextChoices):
-        QUEUES = "queues", "Queues"
-        AGENTS = "agents", "Agents"
-        CAMPAIGNS = "campaigns", "Campaigns"
-        QUEUES_AGENTS = "queues_agents", "Queues and agents"
-        ALL = "all", "All channels"
+        QUEUES = "queues", _("Queues")
+        AGENTS = "agents", _("Agents")
+        CAMPAIGNS = "campaigns", _("Campaigns")
+        QUEUES_AGENTS = "queues_agents", _("Queues and agents")
+        ALL = "all", _("All channels")
 
     class Theme(models.TextChoices):
-        DARK = "dark", "Dark"
-        LIGHT = "light", "Light"
+        DARK = "dark", _("Dark")
+        LIGHT = "light", _("Light")
 
     class Language(models.TextChoices):
         PL = "pl", "Polski"
         EN = "en", "English"
 
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=Kind, default=Kind.QUEUES_AGENTS)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("shows"), max_length=20, choices=Kind, default=Kind.QUEUES_AGENTS)
     queues = models.ManyToManyField(
-        Queue, blank=True, related_name="wallboards", help_text="None chosen: every queue."
+        Queue,
+        verbose_name=_("queues"),
+        blank=True,
+        related_name="wallboards",
+        help_text=_("None chosen: every queue."),
     )
     agent_groups = models.ManyToManyField(
-        AgentGroup, blank=True, related_name="+", help_text="None chosen: every agent."
+        AgentGroup,
+        verbose_name=_("agent groups"),
+        blank=True,
+        related_name="+",
+        help_text=_("None chosen: every agent."),
     )
     campaign_ids = models.JSONField(
-        default=list, blank=True, help_text="Campaign ids (campaign tiles come with issue #4)."
+        default=list, blank=True, help_text=_("Campaign ids (campaign tiles come with issue #4).")
     )
-    theme = models.CharField(max_length=5, choices=Theme, default=Theme.DARK)
-    language = models.CharField(max_length=2, choices=Language, default=Language.PL)
-    font_scale = models.DecimalField(max_digits=3, decimal_places=2, default=1)
+    theme = models.CharField(_("theme"), max_length=5, choices=Theme, default=Theme.DARK)
+    language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.PL)
+    font_scale = models.DecimalField(_("font scale"), max_digits=3, decimal_places=2, default=1)
     thresholds = models.JSONField(default=dict, blank=True)
-    sound = models.BooleanField(default=False, help_text="Beep when a tile turns red.")
+    sound = models.BooleanField(
+        _("sound"), default=False, help_text=_("Beep when a tile turns red.")
+    )
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -66,6 +77,8 @@ class Wallboard(models.Model):
     )
 
     class Meta:
+        verbose_name = _("wallboard")
+        verbose_name_plural = _("wallboards")
         ordering = ["name"]
 
     def __str__(self) -> str:

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm_bridge import client, sync
@@ -15,12 +17,12 @@ from ..board import SORT_COLUMNS, board_context, matches, sort_agents
 from ..forms import CallForm, PauseForm
 
 ACTIONS = {
-    "pause": ("Pause", PauseForm),
-    "free": ("Unpause", None),
-    "login": ("Log in", None),
-    "logout": ("Log out", None),
-    "call": ("Call", CallForm),
-    "hangup": ("Hang up", None),
+    "pause": (pgettext_lazy("action", "Pause"), PauseForm),
+    "free": (pgettext_lazy("action", "Unpause"), None),
+    "login": (pgettext_lazy("action", "Log in"), None),
+    "logout": (pgettext_lazy("action", "Log out"), None),
+    "call": (pgettext_lazy("action", "Call"), CallForm),
+    "hangup": (pgettext_lazy("action", "Hang up"), None),
 }
 
 
@@ -49,7 +51,7 @@ def action_form(request: HttpRequest, login: str, action: str) -> HttpResponse:
     agent = get_object_or_404(Agent, login=login)
     title, form_class = _action(action)
     if form_class is None:
-        raise Http404("This action takes no input")
+        raise Http404(_("This action takes no input"))
     context = {"agent": agent, "action": action, "title": title, "form": form_class()}
     return render(request, "dashboard/board.html#action-form", context)
 
@@ -73,9 +75,16 @@ def agent_action(request: HttpRequest, login: str, action: str) -> HttpResponse:
         entry.ok, entry.http_status, entry.request_id = False, exc.status, exc.request_id
         entry.message = exc.message
         suffix = f" (request_id {exc.request_id})" if exc.request_id else ""
-        messages.error(request, f"{title} {agent} failed: {exc.message}{suffix}")
+        failed = _("%(action)s %(agent)s failed: %(message)s") % {
+            "action": title,
+            "agent": agent,
+            "message": exc.message,
+        }
+        messages.error(request, failed + suffix)
     else:
-        messages.success(request, f"{title}: {agent} — done.")
+        messages.success(
+            request, _("%(action)s: %(agent)s — done.") % {"action": title, "agent": agent}
+        )
         sync.refresh_agent(login)
     entry.save()
     if not request.htmx:
@@ -88,7 +97,7 @@ def agent_action(request: HttpRequest, login: str, action: str) -> HttpResponse:
 
 def _action(action: str):
     if action not in ACTIONS:
-        raise Http404("Unknown action")
+        raise Http404(_("Unknown action"))
     return ACTIONS[action]
 
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from crm_bridge import campaign_sync, outbounds
 from crm_bridge.client import ThuliumAPIError, ThuliumError
@@ -25,7 +26,9 @@ def _send(request, form, target: str, action: str, call) -> str | None:
         if isinstance(exc, ThuliumAPIError) and exc.status and exc.status < 500:
             form.add_thulium_errors(exc)
         else:
-            form.add_error(None, f"Thulium did not answer: {thulium_failure(exc)}")
+            form.add_error(
+                None, _("Thulium did not answer: %(error)s") % {"error": thulium_failure(exc)}
+            )
         return None
     target = result or target
     log_change(request, target, action, payload)
@@ -47,9 +50,13 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
             outbounds.create_campaign,
         )
         if new_id:
-            messages.success(request, f"Campaign {new_id} {form.cleaned_data['name']} created.")
+            messages.success(
+                request,
+                _("Campaign %(id)s %(name)s created.")
+                % {"id": new_id, "name": form.cleaned_data["name"]},
+            )
             return redirect("campaign-detail", new_id)
-    context = {"form": form, "title": "New campaign", "nav": "campaigns"}
+    context = {"form": form, "title": _("New campaign"), "nav": "campaigns"}
     return render(request, FORM, context)
 
 
@@ -76,9 +83,14 @@ def campaign_edit(request: HttpRequest, campaign_id: str) -> HttpResponse:
             return campaign_id
 
         if _send(request, form, campaign_id, "edit", update):
-            messages.success(request, f"Campaign {campaign_id} saved.")
+            messages.success(request, _("Campaign %(id)s saved.") % {"id": campaign_id})
             return redirect("campaign-detail", campaign_id)
-    context = {"form": form, "title": f"Edit {campaign}", "campaign": campaign, "nav": "campaigns"}
+    context = {
+        "form": form,
+        "title": _("Edit %(campaign)s") % {"campaign": campaign},
+        "campaign": campaign,
+        "nav": "campaigns",
+    }
     return render(request, FORM, context)
 
 
@@ -86,7 +98,7 @@ def campaign_edit(request: HttpRequest, campaign_id: str) -> HttpResponse:
 @campaign_admin_required
 def campaign_clone(request: HttpRequest, campaign_id: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, campaign_id=campaign_id, gone=False)
-    initial = {"name": f"{campaign.name} (copy)", **campaign.parameters}
+    initial = {"name": _("%(name)s (copy)") % {"name": campaign.name}, **campaign.parameters}
     form = CloneForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
 
@@ -96,9 +108,17 @@ def campaign_clone(request: HttpRequest, campaign_id: str) -> HttpResponse:
         new_id = _send(request, form, campaign_id, "clone", clone)
         if new_id:
             campaign_sync.remember_sent(new_id, {"dialer": campaign.dialer, "crm": campaign.crm})
-            messages.success(request, f"Campaign {campaign_id} cloned as {new_id}.")
+            messages.success(
+                request,
+                _("Campaign %(id)s cloned as %(new)s.") % {"id": campaign_id, "new": new_id},
+            )
             return redirect("campaign-detail", new_id)
-    context = {"form": form, "title": f"Clone {campaign}", "campaign": campaign, "nav": "campaigns"}
+    context = {
+        "form": form,
+        "title": _("Clone %(campaign)s") % {"campaign": campaign},
+        "campaign": campaign,
+        "nav": "campaigns",
+    }
     return render(request, FORM, context)
 
 
@@ -136,7 +156,7 @@ def _delete(request, ids: list[str], recordings: bool) -> list[outbounds.BatchRe
     except ThuliumError as exc:
         for campaign_id in ids:
             log_change(request, campaign_id, "delete", params, exc)
-        messages.error(request, f"Deleting failed: {thulium_failure(exc)}")
+        messages.error(request, _("Deleting failed: %(error)s") % {"error": thulium_failure(exc)})
         status = "NOT_EXIST" if getattr(exc, "status", None) == 404 else "FAILED"
         return [outbounds.BatchResult(i, exc.status, status) for i in ids]
     for result in results:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm_bridge import campaign_sync, outbounds
@@ -34,6 +35,7 @@ def agents_preview(request: HttpRequest, campaign_id: str) -> HttpResponse:
     to_add, to_remove = form.plan(campaign.logins)
     context.update(
         action=form.cleaned_data["action"],
+        action_label=dict(form.fields["action"].choices)[form.cleaned_data["action"]],
         chosen=form.cleaned_data["chosen"],
         to_add=_names(to_add),
         to_remove=_names(to_remove),
@@ -67,12 +69,15 @@ def agents_apply(request: HttpRequest, campaign_id: str) -> HttpResponse:
     campaign_sync.refresh_campaign(campaign_id)
     campaign.refresh_from_db()
     now = set(campaign.logins)
-    results = [{"agent": a, "change": "added", "ok": a.login in now} for a in _names(to_add)] + [
-        {"agent": a, "change": "removed", "ok": a.login not in now} for a in _names(to_remove)
+    added, removed = _("added"), _("removed")
+    results = [{"agent": a, "change": added, "ok": a.login in now} for a in _names(to_add)] + [
+        {"agent": a, "change": removed, "ok": a.login not in now} for a in _names(to_remove)
     ]
     if error is not None:
         messages.error(
-            request, f"Changing the agents of {campaign} failed: {thulium_failure(error)}"
+            request,
+            _("Changing the agents of %(campaign)s failed: %(error)s")
+            % {"campaign": campaign, "error": thulium_failure(error)},
         )
     else:
         messages.success(

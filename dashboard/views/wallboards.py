@@ -10,6 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import wallboards
@@ -17,12 +20,13 @@ from ..live_queues import tell_wallboard
 from ..models import Wallboard
 from ..models.wallboards import METRICS
 
+LEVELS = {"amber": gettext_lazy("amber"), "red": gettext_lazy("red")}
 METRIC_LABELS = {
-    "waiting": "Calls waiting",
-    "longest_wait": "Longest wait (s)",
-    "service_level": "Service level today (%) — lower is worse",
-    "abandon_rate": "Abandon rate today (%)",
-    "asa": "ASA today (s)",
+    "waiting": gettext_lazy("Calls waiting"),
+    "longest_wait": gettext_lazy("Longest wait (s)"),
+    "service_level": gettext_lazy("Service level today (%) — lower is worse"),
+    "abandon_rate": gettext_lazy("Abandon rate today (%)"),
+    "asa": gettext_lazy("ASA today (s)"),
 }
 
 
@@ -30,8 +34,9 @@ def wallboard(request: HttpRequest, token: str) -> HttpResponse:
     """The wallboard itself: no login, read-only; a wrong or revoked token is a plain 404."""
     board = wallboards.find(token)
     if board is None:
-        raise Http404("No such wallboard")
-    response = render(request, "dashboard/wallboard.html", wallboards.context(board))
+        raise Http404(_("No such wallboard"))
+    with translation.override(board.language):  # the wallboard's language, not the viewer's
+        response = render(request, "dashboard/wallboard.html", wallboards.context(board))
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -43,7 +48,7 @@ def staff_required(view):
     @login_required
     def wrapped(request, *args, **kwargs):
         if not request.user.is_staff:
-            raise PermissionDenied("Only admins manage wallboards.")
+            raise PermissionDenied(_("Only admins manage wallboards."))
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -75,7 +80,8 @@ class WallboardForm(forms.ModelForm):
             self.fields["campaigns"] = forms.MultipleChoiceField(
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
-                help_text="None chosen: every active campaign.",
+                label=_("Campaigns"),
+                help_text=_("None chosen: every active campaign."),
                 choices=[
                     (c.campaign_id, f"{c.campaign_id} {c.name}")
                     for c in Campaign.objects.filter(gone=False)
@@ -87,7 +93,7 @@ class WallboardForm(forms.ModelForm):
             amber, red = self.instance.threshold(metric)
             for level, value in (("amber", amber), ("red", red)):
                 self.fields[f"{metric}_{level}"] = forms.FloatField(
-                    label=f"{METRIC_LABELS[metric]}: {level}", initial=value, min_value=0
+                    label=f"{METRIC_LABELS[metric]}: {LEVELS[level]}", initial=value, min_value=0
                 )
             self.metric_rows.append(
                 (METRIC_LABELS[metric], self[f"{metric}_amber"], self[f"{metric}_red"])
@@ -96,7 +102,7 @@ class WallboardForm(forms.ModelForm):
     def clean_font_scale(self):
         scale = self.cleaned_data["font_scale"]
         if not 0.5 <= scale <= 3:
-            raise forms.ValidationError("Choose a font scale between 0.5 and 3.")
+            raise forms.ValidationError(_("Choose a font scale between 0.5 and 3."))
         return scale
 
     def clean(self):
@@ -107,8 +113,9 @@ class WallboardForm(forms.ModelForm):
                 continue
             worse = red < amber if default["direction"] == "down" else red > amber
             if not worse and red != amber:
-                which = "below" if default["direction"] == "down" else "above"
-                self.add_error(f"{metric}_red", f"Red must be {which} amber.")
+                below = default["direction"] == "down"
+                message = _("Red must be below amber.") if below else _("Red must be above amber.")
+                self.add_error(f"{metric}_red", message)
         return data
 
     def save(self, commit=True):
@@ -142,7 +149,9 @@ def wallboard_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.instance.created_by = request.user
         board = form.save()
-        messages.success(request, f"Wallboard “{board.name}” created: copy its link below.")
+        messages.success(
+            request, _("Wallboard “%(name)s” created: copy its link below.") % {"name": board.name}
+        )
         return redirect("wallboards")
     return render(
         request, "dashboard/wallboard_form.html", {"form": form, "nav": "wallboards", "board": None}
@@ -157,7 +166,9 @@ def wallboard_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.save()
         tell_wallboard(board, "wallboard.reload")
         messages.success(
-            request, f"Wallboard “{board.name}” saved; open screens reload by themselves."
+            request,
+            _("Wallboard “%(name)s” saved; open screens reload by themselves.")
+            % {"name": board.name},
         )
         return redirect("wallboards")
     return render(
@@ -174,7 +185,9 @@ def wallboard_new_link(request: HttpRequest, pk: int) -> HttpResponse:
     tell_wallboard(board, "wallboard.closed")  # screens on the old link go blank
     board.new_link()
     messages.success(
-        request, f"Wallboard “{board.name}” has a new link; the old one no longer works."
+        request,
+        _("Wallboard “%(name)s” has a new link; the old one no longer works.")
+        % {"name": board.name},
     )
     return redirect("wallboards")
 
@@ -185,5 +198,7 @@ def wallboard_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     board = get_object_or_404(Wallboard, pk=pk, revoked_at__isnull=True)
     board.revoke()
     tell_wallboard(board, "wallboard.closed")
-    messages.success(request, f"Wallboard “{board.name}” revoked: its link no longer works.")
+    messages.success(
+        request, _("Wallboard “%(name)s” revoked: its link no longer works.") % {"name": board.name}
+    )
     return redirect("wallboards")

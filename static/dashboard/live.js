@@ -271,7 +271,9 @@
     var el = document.querySelector("[data-live-banner]");
     if (!el) return;
     if (show && el.hidden) {
-      el.querySelector("[data-live-lost]").textContent = new Date().toLocaleTimeString("en-GB");
+      var zone = document.documentElement.dataset.timeZone;  // Thulium's, as the server's times
+      el.querySelector("[data-live-lost]").textContent =
+        new Date().toLocaleTimeString("en-GB", zone ? { timeZone: zone } : {});
     }
     el.hidden = !show;
     document.documentElement.classList.toggle("live-lost", show);

@@ -22,8 +22,9 @@
     (navigator.clipboard ? navigator.clipboard.writeText(field.value) : Promise.reject())
       .catch(function () { document.execCommand("copy"); })
       .finally(function () {
-        button.textContent = "Copied";
-        setTimeout(function () { button.textContent = "Copy link"; }, 2000);
+        var label = button.dataset.label || (button.dataset.label = button.textContent);
+        button.textContent = button.dataset.copiedText || "Copied";  // in the page's language
+        setTimeout(function () { button.textContent = label; }, 2000);
       });
   });
 

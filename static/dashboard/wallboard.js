@@ -8,9 +8,16 @@
 
   function root() { return document.querySelector("[data-wallboard]"); }
 
+  // The clock and "stale since" in Thulium's time zone (the page's data-time-zone), as the
+  // server's times are: one time zone on the screen whatever the TV's own is set to.
+  function timeOf(date) {
+    var zone = document.documentElement.dataset.timeZone;
+    return date.toLocaleTimeString("en-GB", zone ? { timeZone: zone } : {});
+  }
+
   function clock() {
     var el = document.querySelector("[data-clock]");
-    if (el) el.textContent = new Date().toLocaleTimeString("en-GB");
+    if (el) el.textContent = timeOf(new Date());
   }
 
   // The longest wait ticks in the browser, so its colour must move here too.
@@ -64,7 +71,7 @@
     socket = null;
     if (code === 4000) {                          // our watchdog: stale since the last message
       var lost = document.querySelector("[data-live-lost]");
-      if (lost) lost.textContent = new Date(lastMessage).toLocaleTimeString("en-GB");
+      if (lost) lost.textContent = timeOf(new Date(lastMessage));
     }
     if (code === 4404) {                          // revoked: say so; nothing will bring it back
       var banner = document.querySelector("[data-live-banner]"), board = root();
