@@ -67,9 +67,11 @@ MIDDLEWARE = [
     "config.security.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dashboard.language.user_language",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -89,6 +91,7 @@ TEMPLATES = [
             "builtins": ["template_partials.templatetags.partials"],
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -126,7 +129,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "board"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en"
+# Polish and English (README "Languages"): a user's own choice, else the browser's
+# Accept-Language, else Polish. Compiled catalogues (locale/*/LC_MESSAGES/django.mo) are
+# committed.
+LANGUAGE_CODE = "pl"
+LANGUAGES = [("pl", "Polski"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("THULIUM_TIMEZONE", "Europe/Warsaw")
 USE_I18N = True
 USE_TZ = True
@@ -229,7 +237,6 @@ THULIUM_WEBHOOK_ALLOWED_IPS = envnetworks("THULIUM_WEBHOOK_ALLOWED_IPS")
 THULIUM_TIMEZONE = TIME_ZONE
 THULIUM_POLL_SECONDS = envint("THULIUM_POLL_SECONDS", 3)
 THULIUM_TIMEOUT_SECONDS = envint("THULIUM_TIMEOUT_SECONDS", 5)
-THULIUM_LANGUAGE = os.environ.get("THULIUM_LANGUAGE", "en")
 # Campaigns: outbounds/stats every 15 s, the campaign list and agent lists every minute,
 # a completion sample for the sparkline at most every 5 minutes per campaign.
 THULIUM_CAMPAIGN_STATS_SECONDS = envint("THULIUM_CAMPAIGN_STATS_SECONDS", 15)

@@ -62,6 +62,14 @@ def _thulium_is_the_simulator(settings, simulator):
     settings.THULIUM_API_URL = simulator.api_url
 
 
+@pytest.fixture(autouse=True)
+def _english_when_not_asked(settings):
+    """The suite's assertions are in English: a request that asks for no language (Django's
+    test client) and code run outside a request get English here. The product's own default
+    (Polish) is tested in tests/test_i18n.py and by the browser tests on the real stack."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def database_url(folder: Path) -> str:
     """A database of its own for a product the tests start: a SQLite file in the folder, or
     with TEST_DATABASE=postgres a new database on the tests' cluster."""
