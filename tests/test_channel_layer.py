@@ -14,7 +14,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 
 from config.asgi import application
-from dashboard.live import BOARD_GROUP, _bump
+from dashboard.live import _bump, board_group
 from scripts import processes
 from scripts.processes import Processes, free_port
 
@@ -23,6 +23,7 @@ from scripts.processes import Processes, free_port
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BOARDS = 200
+BOARD_GROUP = board_group("en")  # the tests' boards ask for no language: English here
 PUSH = {"type": "live.html", "html": '<p id="pushed">once</p>'}
 
 
