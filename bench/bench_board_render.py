@@ -58,7 +58,7 @@ def run(runs: int, started: float) -> dict:
 
     from crm_bridge import sync
     from crm_bridge.models import Agent
-    from dashboard.live import BOARD_GROUP, _bump, agents_update, board_snapshot
+    from dashboard.live import _bump, agents_update, board_group, board_snapshot
 
     sync.poll_directory()
     sync.poll_statuses()
@@ -85,12 +85,13 @@ def run(runs: int, started: float) -> dict:
     }
     # A snapshot is rendered once per change, then served from the cache to every socket that
     # (re)connects: measure both (a version bump before each run forces the render).
-    for name, before in (("ws_snapshot_render", lambda: _bump(BOARD_GROUP)), ("ws_snapshot", None)):
+    bump = lambda: _bump(board_group("pl"))  # noqa: E731
+    for name, before in (("ws_snapshot_render", bump), ("ws_snapshot", None)):
 
         def snapshot(before=before):
             if before:
                 before()
-            return board_snapshot()
+            return board_snapshot("pl")
 
         cpu, wall, queries, snap = timed(snapshot, runs, started)
         results[name] = {

@@ -45,13 +45,13 @@ def run(sim: str, runs: int, started: float) -> dict:
 
     from crm_bridge import client, sync
     from crm_bridge.models import Agent
-    from dashboard.live import BOARD_GROUP
+    from dashboard.live import board_group
 
     # One listener in the board group, like one open board (its messages are never read).
     layer = get_channel_layer()
 
     async def listen():
-        await layer.group_add(BOARD_GROUP, await layer.new_channel())
+        await layer.group_add(board_group("pl"), await layer.new_channel())
 
     async_to_sync(listen)()
 

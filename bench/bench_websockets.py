@@ -205,7 +205,8 @@ async def one_round(config: Config, path: str, sockets: int, pushes: int) -> dic
 
     base = f"127.0.0.1:{config.port}"
     if path == "live":
-        url, group, headers = f"ws://{base}/ws/live/", "board", {"Cookie": config.cookie}
+        url, group = f"ws://{base}/ws/live/?lang=pl", "board-pl"  # the Polish boards' group
+        headers = {"Cookie": config.cookie}
     else:
         url, group, headers = f"ws://{base}/ws/wallboard/{config.token}/", "", {}
         group = config.wallboard_group
