@@ -124,19 +124,9 @@ def start(procs: Processes, env: dict, folder: Path, port: int, after: list) -> 
         processes.simulator(procs, sim_port, *options, env=env, **_logs(log, "simulator"))
         env["THULIUM_API_URL"] = f"http://127.0.0.1:{sim_port}/api/"
 
-    def run(*args: str) -> str:
-        done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
-        if done.returncode:
-            raise RuntimeError(f"{' '.join(args[1:])} failed:\n{done.stderr.strip()}")
-        return done.stdout.strip()
-
-    run(*command("migrate"))
-    users = run(PY, "manage.py", "demo_users")
-    walls = run(PY, "manage.py", "wallboard_links", "--base", f"http://127.0.0.1:{port}")
-    poll = subprocess.run([PY, "manage.py", "thulium_poll"], cwd=ROOT, env=env,
-                          capture_output=True, text=True)  # fmt: skip
-    print((poll.stdout or poll.stderr).strip(), flush=True)
-
+    migrated = subprocess.run(command("migrate"), cwd=ROOT, env=env, capture_output=True, text=True)
+    if migrated.returncode:
+        raise RuntimeError(f"migrate failed:\n{migrated.stderr.strip()}")
     webs = [free_port(), free_port()]
     for name, web_port in zip(("web1", "web2"), webs, strict=True):
         args = command(name, bind="127.0.0.1", port=str(web_port))
@@ -146,6 +136,17 @@ def start(procs: Processes, env: dict, folder: Path, port: int, after: list) -> 
     for name in ("worker1", "worker2", "beat"):
         procs.spawn(name, command(name, schedule=schedule), worker_env, **_logs(log, name))
     procs.spawn("events", command("events"), env, **_logs(log, "events"))
+    # While they start: the demo users, the wallboards' links and one poll (bad credentials
+    # show at once), side by side.
+    setup = [["demo_users"], ["wallboard_links", "--base", f"http://127.0.0.1:{port}"],
+             ["thulium_poll"]]  # fmt: skip
+    running = [subprocess.Popen([PY, "manage.py", *args], cwd=ROOT, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+               for args in setup]  # fmt: skip
+    (users, error), (walls, _), (polled, poll_error) = [proc.communicate() for proc in running]
+    if running[0].returncode or running[1].returncode:
+        raise RuntimeError(f"demo_users or wallboard_links failed: {error.strip()}")
+    print((polled or poll_error).strip(), flush=True)
     for name, web_port in zip(("web1", "web2"), webs, strict=True):
         proc = next(p for n, p in procs.procs if n == name)
         processes.wait_for_port(web_port, proc, name)
@@ -155,8 +156,8 @@ def start(procs: Processes, env: dict, folder: Path, port: int, after: list) -> 
     processes.wait_for_port(port, nginx, "nginx")
     if sim_port:  # webhooks only once there is someone to receive them: through the proxy
         _send_webhooks(sim_port, port)
-    return {"url": f"http://127.0.0.1:{port}", "users": users, "walls": walls, "webs": webs,
-            "sim_port": sim_port}  # fmt: skip
+    return {"url": f"http://127.0.0.1:{port}", "users": users.strip(), "walls": walls.strip(),
+            "webs": webs, "sim_port": sim_port}  # fmt: skip
 
 
 def _logs(folder: Path, name: str) -> dict:

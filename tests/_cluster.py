@@ -2,10 +2,11 @@
 of its own, on a database and a Valkey the test gives it, read back from what it prints."""
 
 import os
+import queue
 import re
-import select
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,18 +27,29 @@ class RunningCluster:
     def log(self, name: str) -> str:
         return (self.folder / "log" / f"{name}.log").read_text(errors="replace")
 
+    lines: queue.Queue = field(default_factory=queue.Queue)  # printed, not yet waited for
+
+    def __post_init__(self):
+        def read():
+            for line in self.proc.stdout:
+                self.lines.put(line)
+            self.lines.put("")  # the end
+
+        threading.Thread(target=read, daemon=True).start()
+
     def wait_for(self, text: str, timeout: float) -> str:
         """The first line printed from now on that contains `text`."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
-            if ready:
-                line = self.proc.stdout.readline()
-                if not line:
-                    break
-                self.output.append(line)
-                if text in line:
-                    return line
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if not line:
+                break
+            self.output.append(line)
+            if text in line:
+                return line
         raise AssertionError(f"{text!r} not printed; got:\n{''.join(self.output[-30:])}")
 
     def stop(self) -> int:
@@ -48,7 +60,11 @@ class RunningCluster:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
-        self.output += self.proc.stdout.readlines()
+        try:
+            while line := self.lines.get(timeout=10):
+                self.output.append(line)
+        except queue.Empty:  # a grandchild still holds the pipe: what it printed is enough
+            pass
         return self.proc.returncode
 
 
