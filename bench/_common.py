@@ -59,6 +59,26 @@ def product_in_this_process(prefix: str):
         yield sim
 
 
+@contextmanager
+def cluster_product(kids: Children, folder: Path, env: dict):
+    """`make cluster`'s topology (scripts/cluster.py): nginx in front of two daphne, two Celery
+    workers, one beat and the event processor, on a throwaway PostgreSQL (and the Valkey and
+    Thulium `env` names). Yields the proxy's URL; `env` gets DATABASE_URL and the rest. Each
+    process's log is in folder/log/."""
+    from scripts import cluster
+    from scripts.postgres import Cluster
+
+    database = Cluster().start()
+    try:
+        env["DATABASE_URL"] = database.create_database("bench")
+        port = free_port()
+        cluster.start(kids, env, folder, port, after=[])
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        kids.stop()
+        database.stop()
+
+
 def django_env(folder: Path, redis_url: str, sim_base: str) -> dict:
     """The environment the product reads its settings from (before django.setup())."""
     return {

@@ -3,6 +3,9 @@ processor (`manage.py process_events`, when the tree has one), an embedded Valke
 SQLite file, and 3 wallboards connected so every push really fans out.
 
 --database postgres runs it on a throwaway PostgreSQL cluster (scripts/postgres.py).
+--cluster runs it on `make cluster`'s topology (scripts/cluster.py) on a throwaway PostgreSQL:
+every request and websocket through nginx to two daphne, two Celery workers, one beat, one
+event processor (results in bench/results/bench_ingest_cluster.json unless --name).
 
 Phases, one run: (1) the ceiling: GET /healthz (an empty endpoint on the same daphne) as fast
 as 8 and 32 keep-alive connections can; (2) ingest: realistic call events POSTed form-encoded
@@ -12,7 +15,7 @@ non-2xx; (3) apply lag at a paced --rate (ack to applied, from the database); (4
 
     .venv/bin/python bench/bench_ingest.py [--seconds 30] [--rate 500] [--burst 5000]
                                            [--tree DIR] [--name bench_ingest] [--ingest-only]
-                                           [--database sqlite|postgres]
+                                           [--database sqlite|postgres] [--cluster]
 
 --tree runs another checkout's code (e.g. a worktree of an older commit, for before/after);
 a tree without process_events applies inside the webhook view, so (3) and (4) then measure
@@ -35,7 +38,15 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PY, Children, summary, wait_for_port, write_result  # noqa: E402
+from _common import (  # noqa: E402
+    PY,
+    ROOT,
+    Children,
+    cluster_product,
+    summary,
+    wait_for_port,
+    write_result,
+)
 
 from scripts.processes import free_port  # noqa: E402
 
@@ -89,12 +100,16 @@ class Connection:
         )
         self.writer.write(head.encode() + body)
         status_line = await self.reader.readline()
-        length = 0
+        length, close = 0, False
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
             if name.lower() == "content-length":
                 length = int(value)
+            close |= name.lower() == "connection" and value.strip().lower() == "close"
         await self.reader.readexactly(length)
+        if close:  # a proxy ends a keep-alive connection after so many requests
+            self.writer.close()
+            self.writer = None
         return int(status_line.split()[1])
 
 
@@ -210,16 +225,22 @@ def wait_applied(db: Database, timeout: float = 900) -> float:
     raise RuntimeError("events still pending after %.0f s" % timeout)
 
 
-def start(kids: Children, tree: Path, folder: Path, postgres_url: str) -> tuple:
-    db = Database(folder / "db.sqlite3", postgres_url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": postgres_url or f"sqlite:///{db.sqlite_file}",
+def product_env(kids: Children) -> dict:
+    return {
         "REDIS_URL": kids.valkey(),
         "THULIUM_WEBHOOK_USER": HOOK[0],
         "THULIUM_WEBHOOK_PASSWORD": HOOK[1],
         "THULIUM_API_URL": "http://127.0.0.1:9/api/",  # no Thulium: ingest only
         "LOG_LEVEL": "ERROR",
+    }
+
+
+def start(kids: Children, tree: Path, folder: Path, postgres_url: str) -> tuple:
+    db = Database(folder / "db.sqlite3", postgres_url)
+    env = {
+        **os.environ,
+        **product_env(kids),
+        "DATABASE_URL": postgres_url or f"sqlite:///{db.sqlite_file}",
     }
     manage = [PY, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=tree, env=env, check=True)
@@ -256,6 +277,15 @@ def _stop_spawned() -> None:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def start_cluster(env: dict, url: str) -> tuple:
+    """On the running cluster (_common.cluster_product): its 3 wallboards; the proxy's port
+    and the database."""
+    for n in range(3):
+        subprocess.run([PY, "manage.py", "wallboard_create", f"Bench {n}", "--kind", "all"],
+                       cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+    return int(url.rsplit(":", 1)[1]), Database(postgres_url=env["DATABASE_URL"])
 
 
 async def wallboards(port: int, db: Database, stop: asyncio.Event) -> list[int]:
@@ -348,22 +378,34 @@ def main() -> None:
     parser.add_argument("--name", default="bench_ingest")
     parser.add_argument("--ingest-only", action="store_true", help="phases 1 and 2 only")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--cluster", action="store_true", help="through nginx to two daphne")
     args = parser.parse_args()
+    if args.cluster:
+        args.database, args.tree = "postgres", ROOT
+        if args.name == "bench_ingest":
+            args.name = "bench_ingest_cluster"
     with Children() as kids, tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         cluster = None
         try:
-            if args.database == "postgres":
-                from scripts.postgres import Cluster
+            if args.cluster:
+                env = {**os.environ, **product_env(kids)}
+                with cluster_product(kids, Path(tmp), env) as url:
+                    port, db = start_cluster(env, url)
+                    result = asyncio.run(run(args, port, db, True))
+            else:
+                if args.database == "postgres":
+                    from scripts.postgres import Cluster
 
-                cluster = Cluster().start()
-            url = cluster.create_database("bench") if cluster else ""
-            port, db, pipeline = start(kids, args.tree.resolve(), Path(tmp), url)
-            result = asyncio.run(run(args, port, db, pipeline))
+                    cluster = Cluster().start()
+                url = cluster.create_database("bench") if cluster else ""
+                port, db, pipeline = start(kids, args.tree.resolve(), Path(tmp), url)
+                result = asyncio.run(run(args, port, db, pipeline))
         finally:
             _stop_spawned()
             if cluster:
                 cluster.stop()
     result["tree"], result["database"] = str(args.tree), args.database
+    result["topology"] = "cluster: nginx, 2 daphne" if args.cluster else "1 daphne"
     path = write_result(args.name, result)
     for row in result["ceiling"]:
         print(f"ceiling /healthz, {row['senders']} conns: {row['per_second']}/s, "

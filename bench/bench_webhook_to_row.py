@@ -17,7 +17,11 @@ latency = that time - time.time() taken just before the POST was sent (same mach
 An event not shown on a board within 5 s counts as missing there.
 
     .venv/bin/python bench/bench_webhook_to_row.py [--boards 3] [--events 6000] [--rate 200]
-                                                   [--burst 500]
+                                                   [--burst 500] [--cluster]
+
+--cluster runs the product as `make cluster` does (scripts/cluster.py) on a throwaway
+PostgreSQL: boards and webhooks through nginx to two daphne, two Celery workers, one beat, one
+event processor (results in bench/results/bench_webhook_to_row_cluster.json).
 """
 
 import argparse
@@ -41,6 +45,7 @@ from _common import (  # noqa: E402
     HOOK_PASSWORD,
     HOOK_USER,
     Children,
+    cluster_product,
     django_env,
     free_port,
     group_cpu_seconds,
@@ -96,32 +101,54 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="events per second (paced)")
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--boards", type=int, default=3, help="boards open in Chromium")
+    parser.add_argument("--cluster", action="store_true", help="through nginx to two daphne")
     args = parser.parse_args()
     started = time.monotonic()
     with Children() as kids, tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
-        result = run(kids, Path(tmp), args)
+        if args.cluster:
+            env = _env(kids, Path(tmp))
+            with cluster_product(kids, Path(tmp), env) as url:
+                result = run(kids, args, url, env)
+        else:
+            result = run(kids, args, *start_stack(kids, Path(tmp)))
     result["bench_seconds"] = round(time.monotonic() - started, 1)
-    path = write_result("bench_webhook_to_row", result)
+    result["topology"] = "cluster: nginx, 2 daphne, PostgreSQL" if args.cluster else "1 daphne"
+    path = write_result("bench_webhook_to_row" + ("_cluster" if args.cluster else ""), result)
     report(result, path)
 
 
-def start_stack(kids: Children, folder: Path) -> tuple[str, str, dict]:
-    sim = kids.simulator()
-    env = {**os.environ, **django_env(folder, kids.valkey(), sim), "DEMO_PASSWORD": PASSWORD}
+def _env(kids: Children, folder: Path) -> dict:
+    env = {**os.environ, **django_env(folder, kids.valkey(), kids.simulator())}
+    env["DEMO_PASSWORD"] = PASSWORD
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def start_stack(kids: Children, folder: Path) -> tuple[str, dict]:
+    env = _env(kids, folder)
     for command in (["migrate", "--noinput", "-v", "0"], ["demo_users"], ["thulium_poll"]):
         processes.manage(env, *command).check_returncode()
     url = processes.web_and_worker(
         kids, env, free_port(), folder / "beat-schedule", concurrency=1, stderr=subprocess.DEVNULL
     )
-    return url, sim, env
+    return url, env
 
 
-def run(kids: Children, folder: Path, args) -> dict:
+# Each kind of server process, by the names make run's stack and make cluster give them.
+SERVERS = {"daphne": ("daphne", "web1", "web2"), "celery": ("celery", "worker1", "worker2", "beat"),
+           "events": ("events",)}  # fmt: skip
+
+
+def run(kids: Children, args, url: str, env: dict) -> dict:
     from playwright.sync_api import sync_playwright
 
-    url, sim, env = start_stack(kids, folder)
+    sim = env["THULIUM_API_URL"].removesuffix("/api/")
     pids = {name: proc.pid for name, proc in kids.procs}
+
+    def cpu() -> dict:
+        return {kind: sum(group_cpu_seconds(pids[name]) for name in names if name in pids)
+                for kind, names in SERVERS.items()}  # fmt: skip
+
     rng = random.Random(7)
     control = requests.Session()
 
@@ -183,11 +210,9 @@ def run(kids: Children, folder: Path, args) -> dict:
             runs["warmup"] = one_run(pages, url, sim_agents, sim_event, rng, 20, 10.0)
             plan = (("paced", args.events, args.rate), ("burst", args.burst, None))
             for name, n, rate in plan:
-                cpu0 = {k: group_cpu_seconds(pids[k]) for k in ("daphne", "celery", "events")}
+                cpu0 = cpu()
                 runs[name] = one_run(pages, url, sim_agents, sim_event, rng, n, rate)
-                runs[name]["server_cpu_s"] = {
-                    k: round(group_cpu_seconds(pids[k]) - cpu0[k], 2) for k in cpu0
-                }
+                runs[name]["server_cpu_s"] = {k: round(v - cpu0[k], 2) for k, v in cpu().items()}
             clock_after = calibrate(pages[0])
         finally:
             browser.close()
