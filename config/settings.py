@@ -237,6 +237,9 @@ THULIUM_WEBHOOK_ALLOWED_IPS = envnetworks("THULIUM_WEBHOOK_ALLOWED_IPS")
 THULIUM_TIMEZONE = TIME_ZONE
 THULIUM_POLL_SECONDS = envint("THULIUM_POLL_SECONDS", 3)
 THULIUM_TIMEOUT_SECONDS = envint("THULIUM_TIMEOUT_SECONDS", 5)
+# Thulium's messages come in the user's language; this one is for work no user asked for
+# (polls: their errors are on every user's screen). Thulium's own default is English.
+THULIUM_LANGUAGE = os.environ.get("THULIUM_LANGUAGE", "en")
 # Campaigns: outbounds/stats every 15 s, the campaign list and agent lists every minute,
 # a completion sample for the sparkline at most every 5 minutes per campaign.
 THULIUM_CAMPAIGN_STATS_SECONDS = envint("THULIUM_CAMPAIGN_STATS_SECONDS", 15)

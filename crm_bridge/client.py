@@ -12,13 +12,14 @@ and timed (crm_bridge/metrics.py) and logged: endpoint, status, duration and req
 import logging
 import threading
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
 import requests
 from django.conf import settings
-from django.utils import translation
 
 from . import metrics
 from .parse import LooseJSONError, read_json, to_bool, to_datetime, to_int, to_str
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 call_log = logging.getLogger("thulium_live.thulium")  # one line per call
 _local = threading.local()
 _repairs_logged: dict[tuple[str, str], float] = {}
+_user_language: ContextVar[str | None] = ContextVar("thulium_user_language", default=None)
 
 
 class ThuliumError(Exception):
@@ -200,11 +202,23 @@ def request(method: str, path: str, *, params=None, json=None):
         )
 
 
+@contextmanager
+def speaking(language: str):
+    """Ask Thulium for its messages in this language meanwhile: a user's request does
+    (dashboard/language.py), so what Thulium says reaches them in their language."""
+    token = _user_language.set(language)
+    try:
+        yield
+    finally:
+        _user_language.reset(token)
+
+
 def _language() -> str:
-    """Thulium's messages in the user's language: the document's "Język" section says
-    `Accept-Language: pl` makes them Polish (default English). In a request that is the user's
-    language (dashboard/language.py); in work no user asked for (polls), Django's default."""
-    return "pl" if (translation.get_language() or "").startswith("pl") else "en"
+    """The document's "Język" section: `Accept-Language: pl` makes Thulium's messages Polish
+    (default English). The user's language in their request; THULIUM_LANGUAGE for work no
+    user asked for (polls, whose messages every user sees)."""
+    language = _user_language.get() or settings.THULIUM_LANGUAGE
+    return "pl" if language.lower().startswith("pl") else "en"
 
 
 def _request(method: str, path: str, *, params=None, json=None):

@@ -12,6 +12,8 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from crm_bridge import client
+
 from .models import Profile
 
 SESSION_KEY = "language"
@@ -25,14 +27,16 @@ def supported(code: str | None) -> str:
 
 
 def user_language(get_response):
-    """After LocaleMiddleware and authentication: a user's own choice wins over the browser's."""
+    """After LocaleMiddleware and authentication: a user's own choice wins over the browser's,
+    and Thulium is asked for its messages in that language during the request."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
         if chosen in CODES:
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
-        return get_response(request)
+        with client.speaking(translation.get_language()):
+            return get_response(request)
 
     return middleware
 

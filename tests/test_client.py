@@ -4,7 +4,6 @@ import socket
 import threading
 
 import pytest
-from django.utils import translation
 
 from crm_bridge import client
 from crm_bridge.client import ThuliumAPIError, ThuliumTimeout, ThuliumUnavailable
@@ -111,12 +110,20 @@ def test_wrong_credentials_are_401_with_the_error_body(settings):
 
 
 def test_thulium_answers_in_the_users_language():
-    """Accept-Language follows the language active for the user (dashboard/language.py)."""
-    with translation.override("en"), pytest.raises(ThuliumAPIError) as english:
+    """Accept-Language follows the user's language (dashboard/language.py sets it per request);
+    work no user asked for uses THULIUM_LANGUAGE."""
+    with client.speaking("en"), pytest.raises(ThuliumAPIError) as english:
         client.get_agent("nobody-here")
-    with translation.override("pl"), pytest.raises(ThuliumAPIError) as polish:
+    with client.speaking("pl"), pytest.raises(ThuliumAPIError) as polish:
         client.get_agent("nobody-here")
     assert english.value.message == "Agent not found."
+    assert polish.value.message == "Nie znaleziono agenta."
+
+
+def test_polls_ask_in_thulium_language(settings):
+    settings.THULIUM_LANGUAGE = "pl"
+    with pytest.raises(ThuliumAPIError) as polish:
+        client.get_agent("nobody-here")
     assert polish.value.message == "Nie znaleziono agenta."
 
 
