@@ -50,10 +50,9 @@ from django.db import (
 from django.db.models import F
 from django.utils import timezone
 
-from dashboard import queues
 from dashboard.models import QueueCall
 
-from . import campaign_events, events, metrics, rows, write_gate
+from . import campaign_events, events, metrics, queue_events, rows, write_gate
 from .models import Agent, WebhookEvent
 from .signals import Changes, collected, poll_health_changed, send_changes
 
@@ -77,7 +76,7 @@ MAX_ATTEMPTS = 5  # then an event stays "failed" until retried by hand (Django a
 # Every fold, in the order each event goes through them: (name, actions it reads, function).
 FOLDS = (
     ("agents", events.AGENT_ACTIONS | events.OUTBOUND_AGENT_ACTIONS, events.apply_agent_event),
-    ("queues", queues.TRACKED, queues.track),
+    ("queues", queue_events.TRACKED, queue_events.track),
     ("campaigns", campaign_events.OUTBOUND_ACTIONS, campaign_events.apply_outbound_event),
 )
 HANDLED = frozenset().union(*(actions for _, actions, _ in FOLDS))
@@ -144,7 +143,11 @@ def _rows_of(batch: list[WebhookEvent]):
         loaded.preload(Agent, "login", {event.agent_login for event in batch})
         calls = {event.connection_id for event in batch}
         loaded.preload(
-            QueueCall, "contact_id", calls, kind=QueueCall._meta.get_field("kind").default
+            QueueCall,
+            "contact_id",
+            calls,
+            related=["queue"],
+            kind=QueueCall._meta.get_field("kind").default,
         )
         yield
 

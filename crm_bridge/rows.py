@@ -31,6 +31,8 @@ class _Batch:
         self.searched: dict = {}  # (model, field, same) -> the values a preload looked for
         self.new: dict = {}  # id(instance) -> instance, to insert
         self.dirty: dict = {}  # id(instance) -> instance, in the order first saved
+        self.counts: dict = {}  # (model, key) -> (deltas, maxima): see count()
+        self.afterwards: dict = {}  # (function, args) -> None: see later()
 
     def get_or_create(self, model, **key):
         return self.fetch(model, **key)[0]
@@ -61,14 +63,24 @@ class _Batch:
                 return True
         return False
 
-    def preload(self, model, field: str, values, **same) -> None:
-        """One query for the rows a batch will ask for by `field` (and the `same` values)."""
+    def preload(self, model, field: str, values, related=(), **same) -> None:
+        """One query for the rows a batch will ask for by `field` (and the `same` values),
+        with the `related` rows they point to."""
         values = {v for v in values if v}
         if values:
-            for instance in model.objects.filter(**{f"{field}__in": values}, **same):
+            found = model.objects.filter(**{f"{field}__in": values}, **same)
+            for instance in found.select_related(*related):
                 key = {field: getattr(instance, field), **same}
                 self.found[_key(model, key)] = instance
             self.searched[(model, field, tuple(sorted(same.items())))] = values
+
+    def count(self, model, key: dict, deltas: dict, maxima: dict) -> None:
+        added, highest = self.counts.setdefault(_key(model, key), ({}, {}))
+        for name, value in deltas.items():
+            added[name] = added.get(name, 0) + value
+        for name, value in maxima.items():
+            if value is not None and (highest.get(name) is None or value > highest[name]):
+                highest[name] = value
 
     def flush(self) -> None:
         by_model: dict = {}
@@ -82,8 +94,13 @@ class _Batch:
                 changed.setdefault(type(instance), []).append(instance)
         for model, instances in changed.items():
             write(model, instances)
+        _write_counts(self.counts)
+        for function, args in self.afterwards:
+            function(*args)
         self.new.clear()
         self.dirty.clear()
+        self.counts.clear()
+        self.afterwards.clear()
 
 
 def write(model, instances: list, names=None) -> None:
@@ -107,6 +124,45 @@ def write(model, instances: list, names=None) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def _write_counts(counts: dict) -> None:
+    """Add to counter columns and raise maximum columns, one UPDATE per row run at once
+    (executemany) after making the rows that are missing: atomic increments, so that two
+    processes counting into the same row add up (the poll closes lost calls too)."""
+    groups: dict = {}
+    for (model, key_items), (deltas, maxima) in counts.items():
+        deltas = {name: value for name, value in deltas.items() if value}
+        maxima = {name: value for name, value in maxima.items() if value is not None}
+        if deltas or maxima:
+            shape = (
+                model,
+                tuple(k for k, _ in key_items),
+                tuple(sorted(deltas)),
+                tuple(sorted(maxima)),
+            )
+            groups.setdefault(shape, []).append((dict(key_items), deltas, maxima))
+    quote = connection.ops.quote_name
+    for (model, keys, added, highest), found in groups.items():
+        model.objects.bulk_create([model(**key) for key, _, _ in found], ignore_conflicts=True)
+        column = {
+            name: quote(model._meta.get_field(name).column) for name in (*keys, *added, *highest)
+        }
+        sets = [f"{column[n]} = {column[n]} + %s" for n in added] + [
+            f"{column[n]} = CASE WHEN {column[n]} IS NULL OR {column[n]} < %s THEN %s "
+            f"ELSE {column[n]} END"
+            for n in highest
+        ]
+        where = " AND ".join(f"{column[n]} = %s" for n in keys)
+        sql = f"UPDATE {quote(model._meta.db_table)} SET {', '.join(sets)} WHERE {where}"
+        params = [
+            [deltas.get(n, 0) for n in added]
+            + [value for n in highest for value in (maxima.get(n), maxima.get(n))]
+            + [model._meta.get_field(n).get_db_prep_value(key[n], connection) for n in keys]
+            for key, deltas, maxima in found
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
 
 
 @contextmanager
@@ -135,6 +191,31 @@ def fetch(model, **key) -> tuple:
     if (current := _current()) is not None:
         return current.fetch(model, **key)
     return model.objects.get_or_create(**key)
+
+
+def count(model, key: dict, deltas: dict, maxima: dict | None = None) -> None:
+    """Add `deltas` to the counters of the row `key` (made if missing) and raise its `maxima`
+    columns to at least these values: once per row at the end of a batch; else at once."""
+    if (current := _current()) is not None:
+        current.count(model, key, deltas, maxima or {})
+    else:
+        _write_counts({_key(model, key): (deltas, maxima or {})})
+
+
+def later(function, *args) -> None:
+    """Call function(*args) once the batch's rows are written (once for the same arguments);
+    outside a batch, now."""
+    if (current := _current()) is not None:
+        current.afterwards[(function, args)] = None
+    else:
+        function(*args)
+
+
+def drop_counts() -> None:
+    """Forget the counts of this batch (they are being made again from scratch)."""
+    if (current := _current()) is not None:
+        current.counts.clear()
+        current.afterwards.clear()
 
 
 def save(instance) -> None:

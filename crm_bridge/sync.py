@@ -140,7 +140,7 @@ def _forget_lost_calls(idle: set[str], asked) -> None:
             campaign.save(update_fields=["on_call", "updated_at"])
             left.append(campaign.campaign_id)
     notify_campaigns_changed(left)
-    from dashboard.queues import close_lost_calls  # the queue tiles are the dashboard's
+    from .queue_events import close_lost_calls
 
     if queues := close_lost_calls(idle):
         notify_queues_changed(queues)

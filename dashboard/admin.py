@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from crm_bridge.queue_events import recount_queue
+
 from .models import Queue, QueueCall, Wallboard
 
 
@@ -22,6 +24,11 @@ class QueueAdmin(admin.ModelAdmin):
     search_fields = ("name", "number")
     filter_horizontal = ("agent_groups",)
     readonly_fields = ("kind", "number", "first_seen")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "sl_threshold_seconds" in form.changed_data:
+            recount_queue(obj.pk)  # the service level of the calls kept, by the new threshold
 
 
 @admin.register(QueueCall)

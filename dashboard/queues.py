@@ -1,99 +1,23 @@
-"""The queue metric engine: tracks calls and chats from the webhook feed and computes each
-queue's numbers for "today" and the rolling window. Definitions: docs/metrics.md."""
+"""The queue metric engine: each queue's numbers for "today" (summed from the interval
+counters the queue fold keeps, crm_bridge/queue_events.py) and the rolling window (from the
+calls of the last minutes). Definitions: docs/metrics.md."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from time import monotonic as _monotonic
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from crm_bridge import rows
-from crm_bridge.models import Agent, AgentStatus, WebhookEvent
+from crm_bridge.models import Agent, AgentStatus, QueueInterval
 from crm_bridge.models.agents import ON_CALL
-from crm_bridge.parse import tenant_tz, to_int, to_str
-from crm_bridge.signals import collected, notify_queues_changed
+from crm_bridge.models.intervals import MINUTES, interval_start
+from crm_bridge.parse import tenant_tz
 
 from .models import Queue, QueueCall
-from .models.queues import CALL_ACTIONS, CHAT_ACTIONS, Outcome
-
-TRACKED = CALL_ACTIONS | CHAT_ACTIONS
-
-
-def track(event: WebhookEvent) -> int | None:
-    """Fold one stored event into its call or chat (a pipeline fold, crm_bridge/pipeline.py);
-    tells the screens which queue's numbers moved and returns its pk."""
-    if event.action not in TRACKED:
-        return None
-    data = event.data or {}
-    if event.action in CHAT_ACTIONS:
-        kind, contact_id = Queue.Kind.CHAT, to_str(data.get("conversation_id"))
-        number = to_int(data.get("chat_queue_id"))
-    else:
-        kind, contact_id = Queue.Kind.CALL, event.connection_id or to_str(data.get("connection_id"))
-        number = to_int(data.get("queue_id"))
-    if not contact_id:
-        return None
-    queue, created = _learn_queue(kind, number) if number is not None else (None, False)
-    call = rows.get_or_create(QueueCall, kind=kind, contact_id=contact_id[:64])
-    if queue is not None and (call.queue_id is None or event.action == "ENTER_QUEUE"):
-        call.queue = queue
-    call.apply(event.action, data, event.event_date or event.received_at or timezone.now())
-    rows.save(call)
-    if event.action == "RECORDING_READY" or call.queue_id is None:
-        return None  # changes no number
-    learned = created and queue is not None and call.queue_id == queue.pk
-    notify_queues_changed(None if learned else [call.queue_id])  # a new queue: whole panels
-    return call.queue_id
-
-
-def close_lost_calls(logins) -> list[int]:
-    """End the calls still "talking" here of agents that Thulium shows on no call (their
-    AGENT_COMPLETED never arrived, e.g. lost in a restart): every connected leg counts as
-    completed now. Returns the pks of the queues whose numbers moved.
-
-    Looks only at calls with an event in the last QUEUE_STALE_CALL_MINUTES (older ones no
-    longer show as talking); their handle time stays what the events said.
-    """
-    logins = set(logins)
-    now = timezone.now()
-    talking = QueueCall.objects.filter(
-        kind=Queue.Kind.CALL,
-        outcome=Outcome.ANSWERED,
-        connected_legs__gt=F("completions"),
-        last_event_at__gte=now - timedelta(minutes=settings.QUEUE_STALE_CALL_MINUTES),
-    ).values_list("pk", "agent_login", "queue_id")
-    lost = {pk: queue for pk, login, queue in talking if login in logins}
-    if not lost:
-        return []
-    QueueCall.objects.filter(pk__in=lost, connected_legs__gt=F("completions")).update(
-        completions=F("connected_legs"), completed_at=now
-    )
-    return sorted({queue for queue in lost.values() if queue is not None})
-
-
-def _learn_queue(kind: str, number: int) -> tuple[Queue, bool]:
-    return rows.fetch(Queue, kind=kind, number=number)  # created: whole panels
-
-
-def rebuild(since: datetime | None = None) -> int:
-    """Replay the stored events into fresh rows: every event from `since` (default: a day
-    before today's reset, so calls that straddle the reset are rebuilt whole)."""
-    since = since or day_start() - timedelta(days=1)
-    events = WebhookEvent.objects.filter(action__in=TRACKED, event_date__gte=since).order_by(
-        "event_date", "id"
-    )
-    with transaction.atomic(), collected():  # nothing to push until the rebuild is done
-        QueueCall.objects.filter(
-            Q(last_event_at__gte=since) | Q(last_event_at__isnull=True)
-        ).delete()
-        count = 0
-        for event in events.iterator(chunk_size=2000):
-            track(event)
-            count += 1
-    return count
+from .models.queues import Outcome
 
 
 # --- Periods ------------------------------------------------------------------------------
@@ -101,7 +25,8 @@ def day_start(now: datetime | None = None) -> datetime:
     """The last daily reset (QUEUE_DAY_RESET, local time in THULIUM_TIMEZONE) before `now`."""
     local = (now or timezone.now()).astimezone(tenant_tz())
     hour, _, minute = settings.QUEUE_DAY_RESET.partition(":")
-    reset = datetime.combine(local.date(), time(int(hour), int(minute or 0)), tenant_tz())
+    minute = int(minute or 0) // MINUTES * MINUTES  # at a quarter hour: intervals add up to it
+    reset = datetime.combine(local.date(), time(int(hour), minute), tenant_tz())
     return reset if reset <= local else reset - timedelta(days=1)
 
 
@@ -206,7 +131,7 @@ def _period_aggregates(prefix: str, start: datetime) -> dict:
 
 
 def queue_stats(pks: list[int] | None = None, now: datetime | None = None) -> list[QueueStats]:
-    """Every visible queue's numbers (or those of the queues `pks`), in five SQL queries."""
+    """Every visible queue's numbers (or those of the queues `pks`), in six SQL queries."""
     now = now or timezone.now()
     queues = Queue.objects.filter(hidden=False).prefetch_related("agent_groups")
     if pks is not None:
@@ -220,10 +145,9 @@ def queue_stats(pks: list[int] | None = None, now: datetime | None = None) -> li
     talking = alive & Q(outcome=Outcome.ANSWERED, connected_legs__gt=F("completions"))
     rows = (
         QueueCall.objects.filter(queue__in=queues)
-        .filter(Q(entered_at__gte=min(day, window)) | waiting | talking)
+        .filter(Q(entered_at__gte=window) | waiting | talking)
         .values("queue_id")
         .annotate(
-            **_period_aggregates("d_", day),
             **_period_aggregates("w_", window),
             waiting=Count("id", filter=waiting),
             oldest=Min("entered_at", filter=waiting),
@@ -231,12 +155,13 @@ def queue_stats(pks: list[int] | None = None, now: datetime | None = None) -> li
         )
     )
     by_queue = {row["queue_id"]: row for row in rows}
+    days = today_from_intervals(queues, day)
     stats = []
     for queue in queues:
-        row = by_queue.get(queue.pk, {})
-        today = Period(**{f: row.get(f"d_{f}") or 0 for f in _PERIOD_FIELDS})
+        row, counted = by_queue.get(queue.pk, {}), days.get(queue.pk, {})
+        today = Period(**{f: counted.get(f) or 0 for f in _PERIOD_FIELDS})
         last = Period(**{f: row.get(f"w_{f}") or 0 for f in _PERIOD_FIELDS})
-        today.max_wait, last.max_wait = row.get("d_max_wait"), row.get("w_max_wait")
+        today.max_wait, last.max_wait = counted.get("max_wait_"), row.get("w_max_wait")
         stats.append(
             QueueStats(
                 queue=queue,
@@ -301,3 +226,14 @@ def _took_calls(queues: list[Queue], day: datetime, memo: bool) -> list[tuple[in
     _learned_memo.clear()
     _learned_memo[key] = (now + LEARNED_FOR_SECONDS, pairs)
     return pairs
+
+
+def today_from_intervals(queues: list[Queue], day: datetime) -> dict[int, dict]:
+    """Each queue's counters summed over its intervals since `day` (an interval start)."""
+    sums = {name: Coalesce(Sum(name), 0) for name in QueueInterval.COUNTERS}
+    found = (
+        QueueInterval.objects.filter(queue__in=queues, start__gte=interval_start(day))
+        .values("queue_id")
+        .annotate(**sums, max_wait_=Max("max_wait"), n=Count("id"))
+    )
+    return {row["queue_id"]: row for row in found}

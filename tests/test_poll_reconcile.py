@@ -16,7 +16,8 @@ from crm_bridge.events import apply_agent_event
 from crm_bridge.models import Agent, Campaign, WebhookEvent
 from crm_bridge.signals import queues_changed
 from dashboard.models import QueueCall
-from dashboard.queues import queue_stats, track
+from crm_bridge.queue_events import track
+from dashboard.queues import queue_stats
 
 pytestmark = pytest.mark.django_db
 

@@ -262,10 +262,14 @@ def test_it_computes_a_chat_queue(client):
     assert s.longest_wait(NOW) == 300
 
 
-def test_it_uses_the_queue_threshold_set_in_admin(client):
+def test_it_uses_the_queue_threshold_set_in_admin(client, admin_client):
     for action, fields in day_of_queue_155():
         post(client, action, **fields)
-    Queue.objects.filter(number=155).update(sl_threshold_seconds=60, name="BOK")
+    assert stats_of(155).today.answered_in_sl == 2  # within the default 20 s: 10 and 5 s
+    queue = Queue.objects.get(number=155)
+    form = {"name": "BOK", "sl_threshold_seconds": 60, "sl_target_percent": 80}
+    response = admin_client.post(f"/admin/dashboard/queue/{queue.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
     s = stats_of(155)
     assert s.today.answered_in_sl == 3  # 10, 45 and 5 s are all within 60 s
     assert s.today.service_level == 75

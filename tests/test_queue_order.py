@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from crm_bridge.models import QueueInterval
 from dashboard.models import QueueCall
 from tests.test_queue_metrics import day_of_queue_155, post, stats_of
 
@@ -37,6 +38,7 @@ def test_shuffled_events_give_the_same_numbers(client, django_db_blocker):
     )
 
     QueueCall.objects.all().delete()
+    QueueInterval.objects.all().delete()
     shuffled = list(events)
     random.Random(3).shuffle(shuffled)
     for action, fields in shuffled:  # new connection ids so these are not duplicates

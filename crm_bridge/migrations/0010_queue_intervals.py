@@ -1,5 +1,17 @@
+from datetime import UTC, datetime
+
 import django.db.models.deletion
 from django.db import migrations, models
+
+
+def count_the_calls_so_far(apps, schema_editor):
+    from crm_bridge.queue_events import recount
+
+    models = (
+        apps.get_model("dashboard", "QueueCall"),
+        apps.get_model("crm_bridge", "QueueInterval"),
+    )
+    recount(datetime(2000, 1, 1, tzinfo=UTC), models=models)
 
 
 class Migration(migrations.Migration):
@@ -45,4 +57,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(count_the_calls_so_far, migrations.RunPython.noop),
     ]

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from dashboard.queues import day_start, rebuild
+from crm_bridge.queue_events import rebuild
+from dashboard.queues import day_start
 
 
 class Command(BaseCommand):
