@@ -8,6 +8,7 @@ import signal
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -207,3 +208,36 @@ def test_a_second_beat_sends_nothing_while_the_first_runs(cluster, tmp_path):
     assert "Another Celery beat is running" in output
     assert "Sending due task" not in output
     assert cluster.log("beat").count("Sending due task") > before  # the first one went on
+
+
+def test_the_cluster_runs_the_processes_compose_describes(cluster):
+    """What runs is scripts/cluster.py's TOPOLOGY (tests/test_compose.py holds compose to it):
+    each process's command line and the settings it was given, read from /proc."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and _parent(entry) == cluster.proc.pid:
+                children[int(entry.name)] = (entry / "cmdline").read_bytes().split(b"\0")[:-1]
+        except OSError:  # it ended meanwhile
+            continue
+    running = [[arg.decode(errors="replace") for arg in args] for args in children.values()]
+    ports = dict(zip(("web1", "web2"), map(str, cluster.webs), strict=True))
+    for name in set(topology.TOPOLOGY) - {"migrate"}:
+        values = {"bind": "127.0.0.1", "port": ports.get(name, ""),
+                  "schedule": str(cluster.folder / "celerybeat-schedule")}  # fmt: skip
+        expected = topology.command(name, **values)
+        pids = [pid for pid, args in children.items() if [a.decode() for a in args] == expected]
+        assert len(pids) == 1, (name, expected, running)
+        pid = pids[0]
+        environ = dict(
+            line.split(b"=", 1) for line in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            if b"=" in line
+        )  # fmt: skip
+        for variable in topology.ENVIRONMENT:
+            assert environ.get(variable.encode()), (name, variable)
+        assert environ[b"DJANGO_DEBUG"] == b"false"
+    assert sum("nginx: master process" in args[0] for args in running) == 1
+
+
+def _parent(entry: Path) -> int:
+    return int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
