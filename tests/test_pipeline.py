@@ -180,6 +180,7 @@ def test_the_board_says_when_events_are_late(client, django_user_model):
     WebhookEvent.objects.update(received_at=timezone.now() - timedelta(seconds=42))
     client.force_login(django_user_model.objects.create_user("sup", password="x"))
     page = client.get("/").content.decode()
-    assert re.search(r"Thulium's events are 4[23] s behind", page)
+    behind = re.search(r"Thulium's events are (\d+) s behind", page)
+    assert behind and 42 <= int(behind.group(1)) < 60  # 42 s, and however long this took
     pipeline.process_pending()
     assert "behind" not in client.get("/").content.decode()
