@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
-from . import campaign_sync, sync
+from . import campaign_sync, retention, sync
 from .client import ThuliumError
 
 log = logging.getLogger(__name__)
@@ -51,3 +51,9 @@ def poll_campaign_list() -> None:
 @shared_task(ignore_result=True)
 def watch_data_health() -> None:
     sync.watch_health()
+
+
+@shared_task(ignore_result=True)
+def prune_history() -> None:
+    """Raw events and calls older than EVENT_RETENTION_DAYS go; the aggregates stay."""
+    _poll_exclusively("prune-history", 120, retention.prune)
