@@ -254,6 +254,9 @@ QUEUE_SL_SECONDS = envint("QUEUE_SL_SECONDS", 20)  # default for newly learned q
 QUEUE_STALE_CALL_MINUTES = envint("QUEUE_STALE_CALL_MINUTES", 60)  # no event for this long: expired
 QUEUE_REFRESH_SECONDS = envint("QUEUE_REFRESH_SECONDS", 10)
 QUEUE_PUSH_DELAY_MS = envint("QUEUE_PUSH_DELAY_MS", 250)  # coalesce pushes; 0: at once
+# Raw webhook events and per-call rows are pruned after this many days (whole local days);
+# the per-queue interval and per-campaign day aggregates are kept (crm_bridge/retention.py).
+EVENT_RETENTION_DAYS = envint("EVENT_RETENTION_DAYS", 35)
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
@@ -297,6 +300,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm_bridge.tasks.poll_campaign_list",
         "schedule": float(THULIUM_CAMPAIGN_LIST_SECONDS),
         "options": {"expires": float(THULIUM_CAMPAIGN_LIST_SECONDS)},
+    },
+    "prune-history": {
+        "task": "crm_bridge.tasks.prune_history",
+        "schedule": 900.0,
+        "options": {"expires": 900.0},
     },
 }
 
