@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from crm_bridge.queue_events import recount_queue
 
-from .models import Queue, QueueCall, Wallboard
+from .models import Profile, Queue, QueueCall, Wallboard
 
 
 @admin.register(Queue)
@@ -52,3 +52,12 @@ class WallboardAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "language", "theme", "revoked_at")
     filter_horizontal = ("queues", "agent_groups")
     readonly_fields = ("token",)
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    """A user's own settings (the UI language they chose in the top bar)."""
+
+    list_display = ("user", "language")
+    list_filter = ("language",)
+    search_fields = ("user__username",)

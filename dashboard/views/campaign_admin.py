@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crm_bridge import campaign_sync, outbounds
 from crm_bridge.client import ThuliumAPIError, ThuliumError
@@ -165,5 +166,10 @@ def _delete(request, ids: list[str], recordings: bool) -> list[outbounds.BatchRe
             entry.ok, entry.http_status, entry.message = False, result.http_status, result.status
             entry.save()
     done = sum(r.ok for r in results)
-    messages.success(request, f"{done} of {len(results)} campaign(s) queued for removal.")
+    queued = ngettext(
+        "%(done)s of %(n)s campaign queued for removal.",
+        "%(done)s of %(n)s campaigns queued for removal.",
+        len(results),
+    )
+    messages.success(request, queued % {"done": done, "n": len(results)})
     return results
