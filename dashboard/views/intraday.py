@@ -1,0 +1,51 @@
+"""Intraday: one queue's chosen day in 15- or 30-minute intervals, as a chart and a table,
+beside the same weekday a week before (dashboard/intraday.py)."""
+
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from crm_bridge.parse import tenant_tz
+
+from ..intraday import SIZES, chart_data, intraday, total
+from ..models import Queue
+
+
+def _day(value: str) -> date:
+    """The chosen day (YYYY-MM-DD), else today in THULIUM_TIMEZONE."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return timezone.now().astimezone(tenant_tz()).date()
+
+
+def _minutes(value: str) -> int:
+    return int(value) if value in {str(size) for size in SIZES} else SIZES[0]
+
+
+@login_required
+def intraday_page(request: HttpRequest) -> HttpResponse:
+    queues = list(Queue.objects.filter(hidden=False))
+    wanted = request.GET.get("queue", "")
+    queue = next((q for q in queues if q.key == wanted), queues[0] if queues else None)
+    day, minutes = _day(request.GET.get("day", "")), _minutes(request.GET.get("minutes", ""))
+    rows = intraday(queue, day, minutes) if queue else []
+    context = {
+        "nav": "intraday",
+        "queues": queues,
+        "queue": queue,
+        "day": day,
+        "last_week": day - timedelta(days=7),
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "minutes": minutes,
+        "sizes": SIZES,
+        "rows": rows,
+        "total": total(rows),
+        "total_last_week": total(rows, "last_week"),
+        "chart": chart_data(rows),
+    }
+    return render(request, "dashboard/intraday.html", context)
