@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from . import wallboards
 from .consumers import ForwardingConsumer
+from .live import cached_snapshot
 
 HEARTBEAT_SECONDS = 15  # wallboard.js treats 40 s of silence as a dead connection
 
@@ -30,7 +31,9 @@ class WallboardConsumer(ForwardingConsumer):
             await self.accept()  # so that the page gets the code
             await self.close(code=4404)
             return
-        if await self.join(wallboard.group, lambda: wallboards.snapshot(wallboard)):
+        render = lambda: wallboards.snapshot(wallboard)  # noqa: E731
+        # Once per change for all its screens (a floor of TVs reconnecting after a restart).
+        if await self.join(wallboard.group, lambda: cached_snapshot(wallboard.group, render)):
             self.heartbeat = asyncio.create_task(self._beat())
 
     async def _beat(self):

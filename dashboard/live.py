@@ -79,6 +79,12 @@ def group_send(group: str, message: dict) -> None:
     _sender.send(group, message)
 
 
+def new_snapshot(group: str) -> None:
+    """What the group's sockets see changed other than by a broadcast (a wallboard's
+    settings): the next one to connect renders its snapshot anew."""
+    _bump(group)
+
+
 def _bump(group: str) -> None:
     try:
         cache.incr(f"live:version:{group}")

@@ -29,7 +29,7 @@ from crm_bridge.signals import (
 )
 
 from . import wallboards
-from .live import BOARD_GROUP, broadcast, broadcast_each_language, group_send
+from .live import BOARD_GROUP, broadcast, broadcast_each_language, group_send, new_snapshot
 from .models import Wallboard
 from .queues import agent_counts as queue_agent_counts
 from .queues import queue_stats
@@ -154,7 +154,12 @@ def push_agents(logins: list[str] | None = None) -> None:
 def tell_wallboard(wallboard: Wallboard, message: str) -> None:
     """ "wallboard.reload" (its settings changed) or "wallboard.closed" (revoked)."""
     group = wallboard.group
-    transaction.on_commit(lambda: group_send(group, {"type": message}))
+
+    def tell():
+        new_snapshot(group)  # its settings changed: not the cached one
+        group_send(group, {"type": message})
+
+    transaction.on_commit(tell)
 
 
 @receiver(queues_changed)

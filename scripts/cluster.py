@@ -29,7 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts import processes  # noqa: E402
 from scripts.postgres import Cluster  # noqa: E402
-from scripts.processes import PY, ROOT, Processes, free_port, port_is_free  # noqa: E402
+from scripts.processes import (  # noqa: E402
+    DAPHNE_OPTIONS,
+    PY,
+    ROOT,
+    Processes,
+    free_port,
+    port_is_free,
+)
 from scripts.run_stack import (  # noqa: E402
     STOP_SIGNALS,
     _interrupt,
@@ -43,7 +50,7 @@ NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 
 # The product's processes, as docker-compose.yml runs them: {port} is a daphne's port, {name}
 # the process's name, {schedule} beat's schedule file. "migrate" runs once, before the others.
-DAPHNE = ["daphne", "-b", "{bind}", "-p", "{port}", "config.asgi:application"]
+DAPHNE = ["daphne", "-b", "{bind}", "-p", "{port}", *DAPHNE_OPTIONS, "config.asgi:application"]
 WORKER = ["celery", "-A", "config", "worker", "-n", "{name}@%h", "--loglevel", "INFO",
           "--concurrency", "2"]  # fmt: skip
 TOPOLOGY = {

@@ -161,6 +161,11 @@ def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+# A storm of reconnecting screens (1,000 after a restart) queues its handshakes: each waits up
+# to 20 s for its turn rather than daphne's 5 s, after which the browser backs off and retries.
+DAPHNE_OPTIONS = ("--websocket_connect_timeout", "20")
+
+
 def web_and_worker(procs: Processes, env: dict, port: int, schedule: Path, **kw) -> str:
     """daphne on the port, a Celery worker with beat and the event processor (`manage.py
     process_events`, which applies the stored webhooks); returns the base URL when it answers.
@@ -172,7 +177,19 @@ def web_and_worker(procs: Processes, env: dict, port: int, schedule: Path, **kw)
     loglevel = kw.pop("loglevel", "WARNING")
     web = procs.spawn(
         "daphne",
-        [PY, "-m", "daphne", "-v", "0", "-b", bind, "-p", str(port), "config.asgi:application"],
+        [
+            PY,
+            "-m",
+            "daphne",
+            "-v",
+            "0",
+            "-b",
+            bind,
+            "-p",
+            str(port),
+            *DAPHNE_OPTIONS,
+            "config.asgi:application",
+        ],  # fmt: skip
         env,
         **kw,
     )

@@ -237,3 +237,27 @@ def test_an_agent_change_moves_only_the_agents_line_of_a_queue_tile(client):
         "Agents:", "1", "free", "·", "0", "busy", "·", "1", "paused"
     ]  # fmt: skip
     assert 'id="queue-155"' not in heard  # the tile's call numbers are not sent again
+
+
+def test_screens_of_one_wallboard_share_one_render_until_it_changes(
+    client, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    from crm_bridge.models import Agent
+    from dashboard.live import cached_snapshot
+    from dashboard.live_queues import tell_wallboard
+    from dashboard.wallboards import snapshot
+
+    board = Wallboard.objects.create(name="Floor", kind=Wallboard.Kind.AGENTS, language="pl")
+    Agent.objects.create(login="ak", name="Anna", surname="Kowal", status="FREE")
+
+    def screen():
+        return cached_snapshot(board.group, lambda: snapshot(board))
+
+    first = screen()
+    with django_assert_max_num_queries(0):
+        assert screen() == first  # a floor of TVs reconnecting costs one render
+    board.language = "en"  # an admin edits it: the screens reload and must see the edit
+    board.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        tell_wallboard(board, "wallboard.reload")
+    assert "Free" in screen() and "Wolny" in first
