@@ -175,24 +175,8 @@ def web_and_worker(procs: Processes, env: dict, port: int, schedule: Path, **kw)
     """
     bind, concurrency = kw.pop("bind", "127.0.0.1"), kw.pop("concurrency", 2)
     loglevel = kw.pop("loglevel", "WARNING")
-    web = procs.spawn(
-        "daphne",
-        [
-            PY,
-            "-m",
-            "daphne",
-            "-v",
-            "0",
-            "-b",
-            bind,
-            "-p",
-            str(port),
-            *DAPHNE_OPTIONS,
-            "config.asgi:application",
-        ],  # fmt: skip
-        env,
-        **kw,
-    )
+    daphne = [PY, "-m", "daphne", "-v", "0", "-b", bind, "-p", str(port), *DAPHNE_OPTIONS]
+    web = procs.spawn("daphne", [*daphne, "config.asgi:application"], env, **kw)
     worker_env = {**env, "PYTHONWARNINGS": "ignore::UserWarning:celery.platforms"}  # as root
     procs.spawn(
         "celery",
