@@ -48,7 +48,7 @@ from _common import (  # noqa: E402
     write_result,
 )
 
-from scripts.processes import free_port  # noqa: E402
+from scripts.processes import DAPHNE_OPTIONS, free_port  # noqa: E402
 
 HOOK = ("bench-hook", "bench-hook-secret")
 AUTH = "Basic " + base64.b64encode(":".join(HOOK).encode()).decode()
@@ -249,7 +249,7 @@ def start(kids: Children, tree: Path, folder: Path, postgres_url: str) -> tuple:
                        env=env, check=True, capture_output=True)  # fmt: skip
     port = free_port()
     log = open(Path(tempfile.gettempdir()) / "bench-ingest.log", "w")  # kept for a post-mortem
-    daphne = [PY, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
+    daphne = [PY, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_OPTIONS]
     web = _spawn([*daphne, "config.asgi:application"], env, tree, log)
     pipeline = (tree / "crm_bridge/management/commands/process_events.py").exists()
     if pipeline:

@@ -131,7 +131,7 @@ def prepare(kids: Children, name: str, valkey: str, db: int, folder: Path, ref: 
     config.daphne = spawn(
         kids, f"daphne {name}", config,
         [PY, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(config.port),
-         "config.asgi:application"],
+         *processes.DAPHNE_OPTIONS, "config.asgi:application"],
         stdout=subprocess.DEVNULL, stderr=open(config.log, "w"),
     )  # fmt: skip
     wait_for_port(config.port, config.daphne, f"daphne ({name})")
