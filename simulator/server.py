@@ -244,6 +244,8 @@ class Server(ThreadingHTTPServer):
 
 
 def build_server(centre, host, port, api_user, api_password):
-    from . import agents_api, control, outbounds_api  # noqa: F401  (register routes)
+    from . import agents_api, control, outbounds_api, work_report_api  # noqa: F401  (routes)
+    from .work_history import attach
 
+    attach(centre)  # agents' work history: agents_work_report
     return Server((host, port), make_handler(centre, api_user, api_password))
