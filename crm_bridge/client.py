@@ -343,3 +343,32 @@ def call(
 def hangup(login: str) -> None:
     """POST agents/:login/hangup: end the agent's calls."""
     request("POST", f"agents/{login}/hangup")
+
+
+# --- Reports --------------------------------------------------------------------------------
+
+
+def get_agents_work_report(
+    date_from: str,
+    date_to: str,
+    *,
+    agent_logins=(),
+    agent_group_ids=(),
+    aggregate_by: str = "day",
+    queue_ids=(),
+    outbound_threshold: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict]:
+    """GET agents_work_report: one page (limit at most 100) of rows, one per agent and period
+    (aggregate_by: hour_of_day, minute, hour, day, week, month, year). Dates are Thulium's
+    "YYYY-MM-DD HH:MM:SS"; agent_logins or agent_group_ids is required. The rows are read by
+    crm_bridge/work_report.py (WorkRow), which also walks the pages."""
+    params = [("date_from", date_from), ("date_to", date_to), ("aggregate_by", aggregate_by)]
+    params += [("agent_logins[]", login) for login in agent_logins]
+    params += [("agent_group_ids[]", str(group_id)) for group_id in agent_group_ids]
+    params += [("queues_ids[]", str(queue_id)) for queue_id in queue_ids]
+    if outbound_threshold is not None:
+        params.append(("outbound_threshold", str(outbound_threshold)))
+    params += [("limit", str(limit)), ("offset", str(offset))]
+    return _rows(request("GET", "agents_work_report", params=params))
