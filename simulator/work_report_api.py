@@ -2,14 +2,14 @@
 each agent's history (work_history.py).
 
 Parameters as the document lists them: `agent_logins[]` and/or `agent_group_ids[]` (one of
-them required), `date_from` and `date_to` (required; `YYYY-MM-DD HH:MM:SS`, or a date: a
-`date_to` date runs to the end of that day), `aggregate_by` (hour_of_day, minute, hour, day,
-week, month, year; default month), `queues_ids[]` (inbound calls of these queues only),
-`outbound_threshold` (s, default 0: a campaign call longer than this is "above"), `limit`
-(1-100, default 100) and `offset`. A plain list, one row per agent and period with any work,
-shaped as the document's example (durations "HH:MM:SS", `wait_sum` in seconds, pauses "all",
-"free" and one per pause id). The document's heading says GET and its footer POST: both are
-answered.
+them required), `date_from` and `date_to` (required; `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DD
+HH:MM` or a date; `date_to` includes the second, minute or day it names), `aggregate_by`
+(hour_of_day, minute, hour, day, week, month, year; default month), `queues_ids[]` (inbound
+calls of these queues only), `outbound_threshold` (s, default 0: a campaign call longer than
+this is "above"), `limit` (1-100, default 100) and `offset`. A plain list, one row per agent
+and period with any work, shaped as the document's example (durations "HH:MM:SS", `wait_sum`
+in seconds, pauses "all", "free" and one per pause id). The document's heading says GET and
+its footer POST: both are answered.
 """
 
 import datetime
@@ -276,6 +276,13 @@ def _as_int(value):
         return None
 
 
+_UNIT = {
+    "%Y-%m-%d %H:%M:%S": datetime.timedelta(seconds=1),
+    "%Y-%m-%d %H:%M": datetime.timedelta(minutes=1),
+    "%Y-%m-%d": datetime.timedelta(days=1),
+}
+
+
 def _date(value, tz, end: bool) -> float | None:
     """Seconds since the epoch; a date alone is its day's start (its end for date_to)."""
     text = str(value or "").strip()
@@ -284,7 +291,7 @@ def _date(value, tz, end: bool) -> float | None:
             moment = datetime.datetime.strptime(text, fmt)
         except ValueError:
             continue
-        if fmt == "%Y-%m-%d" and end:
-            moment += datetime.timedelta(days=1)
+        if end:  # date_to names its last day, minute or second: all of it is in
+            moment += _UNIT[fmt]
         return moment.replace(tzinfo=tz).timestamp()
     return None
