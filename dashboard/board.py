@@ -6,11 +6,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm_bridge.models import Agent, AgentGroup, AgentStatus, Campaign, PauseReason
-from crm_bridge.models.agents import ON_CALL
+from crm_bridge.models.agents import ON_CALL, collation_key
 from crm_bridge.sync import data_health
 
 from .models import Queue
 from .queues import queue_stats
+from .teams import EVERYONE, Scope
 
 # Board order of the header counts, and the colour family of each status.
 STATUS_ORDER = [
@@ -55,8 +56,9 @@ def _pending_label(agent: Agent, pause_names: dict) -> str:
     return PauseReason.label(agent.pending_pause_id, {}) or _("Pause")
 
 
-def status_counts() -> list[dict]:
-    counts = dict(Agent.objects.filter(active=True).values_list("status").annotate(n=Count("id")))
+def status_counts(scope: Scope = EVERYONE) -> list[dict]:
+    agents = scope.agents(Agent.objects.filter(active=True))
+    counts = dict(agents.values_list("status").annotate(n=Count("id")))
     return [{"status": s, "label": s.label, "count": counts.get(s, 0)} for s in STATUS_ORDER]
 
 
@@ -70,26 +72,30 @@ def _names() -> tuple[dict, dict]:
     return pause_names, group_names
 
 
-def board_context() -> dict:
+def board_context(scope: Scope = EVERYONE) -> dict:
+    """The board of the agents and queues in `scope` (dashboard/teams.py)."""
     pause_names, group_names = _names()
-    agents = list(Agent.objects.filter(active=True))
-    counts = status_counts()
+    agents = list(scope.agents(Agent.objects.filter(active=True)))
+    counts = status_counts(scope)
     return {
         "health": data_health(),
         "counts": counts,
         "logged_in": logged_in(counts),
         "agents": _decorate(agents, pause_names, group_names),
-        "queue_stats": queue_stats(),
+        "queue_stats": scope.queues(queue_stats()),
         "window_minutes": settings.QUEUE_WINDOW_MINUTES,
-        "groups": sorted(group_names.items(), key=lambda item: item[1]),
+        "groups": sorted(
+            ((i, name) for i, name in group_names.items() if scope.has(i)),
+            key=lambda item: collation_key(item[1]),
+        ),
         "statuses": [(s.value, s.label) for s in STATUS_ORDER],
     }
 
 
-def rows_context(logins: list[str]) -> dict:
+def rows_context(logins: list[str], scope: Scope = EVERYONE) -> dict:
     pause_names, group_names = _names()
-    agents = list(Agent.objects.filter(login__in=logins, active=True))
-    counts = status_counts()
+    agents = list(scope.agents(Agent.objects.filter(login__in=logins, active=True)))
+    counts = status_counts(scope)
     return {
         "agents": _decorate(agents, pause_names, group_names),
         "counts": counts,
@@ -110,14 +116,15 @@ SORT_COLUMNS = [
 
 
 def sort_agents(agents: list[Agent], key: str) -> list[Agent]:
-    """By surname (the default), group, status (board order) or since (longest first)."""
+    """By surname in Polish order (the default), group, status (board order) or since
+    (longest first)."""
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
 
     def by_name(a: Agent):
-        return ((a.surname or a.login).lower(), a.name.lower(), a.login)
+        return a.sort_key  # Polish alphabetical order: Ł after L, Ś after S
 
     keys = {
-        "group": lambda a: (a.group_name.lower() or "\uffff", by_name(a)),
+        "group": lambda a: (collation_key(a.group_name) or "\uffff", by_name(a)),
         "status": lambda a: (order.get(a.status, 99), by_name(a)),
         "since": lambda a: (a.status_since is None, a.status_since or 0, by_name(a)),
     }

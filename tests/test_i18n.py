@@ -202,3 +202,13 @@ def test_every_message_is_translated_and_compiled():
             assert entry["msgstr"], f"untranslated: {msgid!r}"
             got = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
             assert got == entry["msgstr"], f"{msgid!r}: the .mo is older than the .po"
+
+
+def test_the_board_lists_agents_in_polish_alphabetical_order(user):
+    for surname in ("Śliwa", "Tomczak", "Łącki", "Sowa", "Maj", "Lis", "Zieliński", "Żak"):
+        Agent.objects.create(login=surname.lower(), name="Jan", surname=surname, status="FREE")
+    page = _board(_logged_in("pl"))
+    order = re.findall(
+        r'<tr id="agent-[^"]+"[^>]*>\s*<td class="who"><strong>Jan (\w+)</strong>', page
+    )
+    assert order == ["Lis", "Łącki", "Maj", "Sowa", "Śliwa", "Tomczak", "Zieliński", "Żak"]

@@ -106,6 +106,8 @@
     "OUTBOUND_PREVIEW", "PAUSED", "OFF"];
 
   function nameKey(row) {
+    // The server's key (surname, name, login in Polish alphabetical order: Ł after L).
+    if (row.dataset.sort) return row.dataset.sort;
     var name = row.cells[0].querySelector("strong").textContent.toLowerCase();
     return name.split(" ").pop() + " " + name;  // surname first, as the server sorts
   }
