@@ -90,7 +90,7 @@ class WorkRow:
                 paused = seconds
             elif key == "free":
                 free = seconds
-            elif (pause_id := to_int(key)) is not None and seconds:
+            elif (pause_id := to_int(key)) is not None:
                 pauses[pause_id] = pauses.get(pause_id, 0) + seconds
         full_name = " ".join(
             n for n in (to_str(agent.get("name")), to_str(agent.get("surname"))) if n

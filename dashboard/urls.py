@@ -1,11 +1,12 @@
 from django.urls import path
 
 from . import language
-from .views import agents, campaign_admin, campaign_agents, campaigns, intraday, wallboards
+from .views import agents, campaign_admin, campaign_agents, campaigns, intraday, reports, wallboards
 
 urlpatterns = [
     path("", agents.board, name="board"),
     path("language/", language.set_language, name="set-language"),
+    path("reports/work/", reports.work_report, name="work-report"),
     path("intraday/", intraday.intraday_page, name="intraday"),
     path("wallboard/<str:token>/", wallboards.wallboard, name="wallboard"),
     path("wallboards/", wallboards.wallboard_list, name="wallboards"),
