@@ -110,3 +110,24 @@ def test_the_switcher_is_remembered_after_logging_out_and_in(browser_in, login, 
     expect(elsewhere.locator("[data-language-switcher] button[value=en]")).to_have_attribute(
         "aria-pressed", "true"
     )
+
+
+def test_a_wallboard_keeps_thuliums_time_whatever_the_screens_own(browser, stack):
+    """The clock (and "stale since") in Thulium's time zone, on a TV set to Tokyo's."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    token = stack.manage("wallboard_create", "Zegar", "--kind", "agents", "--language", "en")
+    context = browser.new_context(locale="en-GB", timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        page.goto(f"{stack.url}/wallboard/{token.strip()}/")
+        expect(page.locator("html")).to_have_attribute("data-time-zone", "Europe/Warsaw")
+        page.wait_for_timeout(1_500)  # the browser's clock has ticked
+        shown = page.locator("[data-clock]").text_content()
+        warsaw = datetime.now(ZoneInfo("Europe/Warsaw"))
+        tokyo = datetime.now(ZoneInfo("Asia/Tokyo"))
+        assert shown[:2] == warsaw.strftime("%H") != tokyo.strftime("%H"), shown
+        assert page.evaluate("new Date().getHours()") == datetime.now(ZoneInfo("Asia/Tokyo")).hour
+    finally:
+        context.close()
