@@ -6,6 +6,8 @@ are dashboard/queues.py's Period; definitions: docs/metrics.md ("Intraday")."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.utils import timezone
+
 from crm_bridge.models import QueueInterval
 from crm_bridge.parse import tenant_tz
 
@@ -48,20 +50,26 @@ def _periods(queue: Queue, day: date, minutes: int) -> dict[str, Period]:
     return periods
 
 
-def intraday(queue: Queue, day: date, minutes: int = 15) -> list[Row]:
+def intraday(queue: Queue, day: date, minutes: int = 15, now: datetime | None = None) -> list[Row]:
     """The day's intervals from the first to the last with calls on the day or a week
-    before, each with the same local time a week before beside it."""
-    today, before = _periods(queue, day, minutes), _periods(queue, day - timedelta(days=7), minutes)
-    if not (today or before):
+    before (today: to the interval now is in), each with the same local time a week before."""
+    on_day, before = (
+        _periods(queue, day, minutes),
+        _periods(queue, day - timedelta(days=7), minutes),
+    )
+    if not (on_day or before):
         return []
-    first, last = min([*today, *before]), max([*today, *before])
+    first, last = min([*on_day, *before]), max([*on_day, *before])
+    local_now = (now or timezone.now()).astimezone(tenant_tz())
+    if local_now.date() == day:
+        last = max(last, f"{local_now.hour:02d}:{local_now.minute // minutes * minutes:02d}")
     start, end = day_bounds(day)
     rows, at = [], start
     while at < end:
         local = at.astimezone(tenant_tz())
         key = f"{local:%H:%M}"
         if first <= key <= last and (not rows or rows[-1].label != key):  # clocks back: once
-            rows.append(Row(local, today.get(key, Period()), before.get(key, Period())))
+            rows.append(Row(local, on_day.get(key, Period()), before.get(key, Period())))
         at += timedelta(minutes=minutes)
     return rows
 
@@ -78,7 +86,7 @@ def total(rows: list[Row], which: str = "day") -> Period:
     return summed
 
 
-def chart_data(rows: list[Row]) -> dict:
+def chart_data(rows: list[Row], minutes: int) -> dict:
     """What static/dashboard/intraday.js draws: x in hours after midnight, one list per line
     (None where a number has nothing to divide by)."""
 
@@ -89,6 +97,7 @@ def chart_data(rows: list[Row]) -> dict:
         return None if value is None else round(value, 1)
 
     return {
+        "step": minutes / 60,
         "x": [hours(r) for r in rows],
         "offered": [r.day.offered for r in rows],
         "answered": [r.day.answered for r in rows],

@@ -46,6 +46,6 @@ def intraday_page(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "total": total(rows),
         "total_last_week": total(rows, "last_week"),
-        "chart": chart_data(rows),
+        "chart": chart_data(rows, minutes),
     }
     return render(request, "dashboard/intraday.html", context)

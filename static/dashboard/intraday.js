@@ -30,16 +30,20 @@
     var options = {
       width: wide.width,
       height: wide.height,
-      scales: { x: { time: false }, count: { range: function (u, min, max) { return [0, Math.max(4, max)]; } },
-                pct: { range: [0, 100] } },
+      scales: {
+        // Half an interval either side: the first and last bars are whole.
+        x: { time: false, range: function (u, min, max) { return [min - d.step / 2, max + d.step / 2]; } },
+        count: { range: function (u, min, max) { return [0, Math.max(4, max)]; } },
+        pct: { range: [0, 100] },
+      },
       axes: [
-        { values: function (u, ticks) { return ticks.map(hhmm); } },
+        { incrs: [0.25, 0.5, 1, 2, 3, 4, 6], values: function (u, ticks) { return ticks.map(hhmm); } },
         { scale: "count" },
         { scale: "pct", side: 1, grid: { show: false },
           values: function (u, ticks) { return ticks.map(function (t) { return t + "%"; }); } },
       ],
       series: [
-        { value: function (u, v) { return v == null ? "—" : hhmm(v); } },
+        { label: label.labelInterval, value: function (u, v) { return v == null ? "—" : hhmm(v); } },
         { label: label.labelOffered, scale: "count", stroke: COLOURS.offered,
           fill: "rgba(43,108,176,0.18)", paths: bars, points: { show: false } },
         { label: label.labelAnswered, scale: "count", stroke: COLOURS.answered, width: 2 },
