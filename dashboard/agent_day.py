@@ -1,10 +1,13 @@
-"""An agent's day so far, from the stored webhook events: a timeline, time per status (pauses
-by reason), calls, and what supervisors did to them."""
+"""An agent's day so far: the totals from Thulium's agent work report (authoritative: the whole
+day, also before this app started), and from the stored webhook events a timeline, time per
+status (pauses by reason), calls, and what supervisors did to them (only what arrived here)."""
 
 from datetime import datetime
 
 from django.utils import timezone
 
+from crm_bridge import work_report
+from crm_bridge.client import ThuliumError
 from crm_bridge.events import AGENT_ACTIONS, OUTBOUND_AGENT_ACTIONS, status_after
 from crm_bridge.models import ActionLog, Agent, AgentStatus, PauseReason, WebhookEvent
 from crm_bridge.parse import to_int
@@ -52,6 +55,8 @@ def agent_day(agent: Agent, now: datetime | None = None) -> dict:
     return {
         "agent": agent,
         "since": start,
+        "first_event": events[0][1] if events else None,
+        "report": thulium_day(agent, now, names),
         "timeline": timeline[-50:],
         "totals": sorted(
             ({"label": k, "seconds": int(v)} for k, v in totals.items() if v >= 1),
@@ -71,3 +76,22 @@ def _label(after: tuple[str, int | None], names: dict) -> str:
     if status == AgentStatus.PAUSED:
         return f"{LABELS[status]}: {PauseReason.label(pause_id, names)}"
     return str(LABELS[status])
+
+
+def thulium_day(agent: Agent, now: datetime, names: dict) -> dict:
+    """Today's totals from Thulium's agents_work_report (by day, this agent, midnight to now):
+    what Thulium counted, whatever this app missed; or why Thulium did not answer."""
+    today = timezone.localtime(now).date()
+    try:
+        rows = work_report.fetch(today, now, logins=[agent.login], aggregate_by="day")
+    except ThuliumError as exc:
+        return {"error": exc}
+    row = next((r for r in rows if r.login == agent.login), None)
+    if row is None:
+        return {"row": None}
+    pauses = [
+        {"label": PauseReason.label(p, names), "seconds": s}
+        for p, s in sorted(row.pauses.items())
+        if s
+    ]
+    return {"row": row, "pauses": pauses}
