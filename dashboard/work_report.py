@@ -88,15 +88,15 @@ class Report:
         reasons = [str(PauseReason.label(p, self.names)) for p in self.pause_ids]
         return [
             str(_("Agent")), str(_("Login")), str(_("Period")), str(_("Logged in")),
-            str(_("Free")), str(_("Paused")), *reasons, str(_("Calls answered")),
-            str(_("Calls missed")), str(_("Outbound calls")), str(_("Talk time")),
+            str(_("Free")), str(_("Paused")), *reasons, str(_("Talk time")),
+            str(_("Calls answered")), str(_("Calls missed")), str(_("Outbound calls")),
         ]  # fmt: skip
 
     def values(self, row) -> list:
         """One row's numbers (seconds for times), in the headers' order after the period."""
         return [
             row.logged_in, row.free, row.paused, *[row.pauses.get(p, 0) for p in self.pause_ids],
-            row.answered, row.missed, row.outbound_calls, row.talk,
+            row.talk, row.answered, row.missed, row.outbound_calls,
         ]  # fmt: skip
 
     def totals(self) -> list:
@@ -106,7 +106,7 @@ class Report:
     @property
     def time_columns(self) -> int:
         """How many of the values are times (the rest are counts)."""
-        return 3 + len(self.pause_ids)
+        return 4 + len(self.pause_ids)
 
     def table(self) -> list[dict]:
         return [{"row": row, "cells": self._cells(self.values(row))} for row in self.rows]
