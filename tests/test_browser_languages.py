@@ -87,7 +87,7 @@ def test_the_switcher_is_remembered_after_logging_out_and_in(browser_in, login, 
         "shell",
         "-c",
         "from django.contrib.auth.models import User; "
-        f"User.objects.filter(username='jezyk').exists() or User.objects.create_user('jezyk', password='{DEMO_PASSWORD}')",  # noqa: E501
+        f"User.objects.filter(username='jezyk').exists() or User.objects.create_superuser('jezyk', password='{DEMO_PASSWORD}')",  # noqa: E501
     )
     page = _board(browser_in("en-GB"), login, stack, "jezyk")
     expect(page.locator("nav")).to_contain_text("Agents")

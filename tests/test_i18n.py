@@ -28,7 +28,8 @@ def _as_shipped(settings):
 
 @pytest.fixture
 def user(db, django_user_model):
-    return django_user_model.objects.create_user("ola", password="pass-ola-123")
+    """A user who sees every agent (a superuser), so the board has rows to speak of."""
+    return django_user_model.objects.create_superuser("ola", password="pass-ola-123")
 
 
 def _browser(accept_language: str | None) -> Client:
@@ -36,9 +37,9 @@ def _browser(accept_language: str | None) -> Client:
     return Client(**headers)
 
 
-def _logged_in(accept_language: str | None) -> Client:
+def _logged_in(accept_language: str | None, username: str = "ola") -> Client:
     browser = _browser(accept_language)
-    response = browser.post(reverse("login"), {"username": "ola", "password": "pass-ola-123"})
+    response = browser.post(reverse("login"), {"username": username, "password": "pass-ola-123"})
     assert response.status_code == 302, "logged in"
     return browser
 
@@ -118,8 +119,9 @@ def test_a_missing_page_is_styled_in_the_users_language_with_a_way_back(user):
     assert "Page not found" in _logged_in("en").get("/no-such-page/").content.decode()
 
 
-def test_a_forbidden_page_says_why_in_the_users_language(user):
-    page = _logged_in("pl").get(reverse("wallboards"))
+def test_a_forbidden_page_says_why_in_the_users_language(db, django_user_model):
+    django_user_model.objects.create_user("bez", password="pass-ola-123")  # not an admin
+    page = _logged_in("pl", "bez").get(reverse("wallboards"))
     assert page.status_code == 403
     html = page.content.decode()
     assert 'data-error="403"' in html and "Tablicami zarządzają tylko administratorzy." in html

@@ -57,7 +57,7 @@ def counted(monkeypatch):
 def test_polish_and_english_boards_get_their_own_language_rendered_once_each(
     django_user_model, counted
 ):
-    user = django_user_model.objects.create_user("sup", password="x")
+    user = django_user_model.objects.create_superuser("sup", password="x")  # sees every agent
     Agent.objects.create(login="jkowalski", name="Jan", surname="Kowalski", status="FREE")
 
     async def scenario():
@@ -85,7 +85,7 @@ def test_polish_and_english_boards_get_their_own_language_rendered_once_each(
     assert updates["pl1"] == updates["pl2"] == updates["pl3"]  # one rendering, fanned out
     # Four sockets, two languages: the rows were rendered twice and sent twice, once per group.
     assert counted["renders"] == 2
-    assert sorted(counted["sends"]) == ["board-en", "board-pl"]
+    assert sorted(group.rsplit("-", 1)[1] for group in counted["sends"]) == ["en", "pl"]
 
 
 async def _row_update(board) -> str:
