@@ -54,7 +54,7 @@ def agent_day(agent: Agent, now: datetime | None = None) -> dict:
         totals[state] = totals.get(state, 0) + (now - since).total_seconds()
     return {
         "agent": agent,
-        "since": start,
+        "since": events[0][1] if events else start,  # what the events below count from
         "first_event": events[0][1] if events else None,
         "report": thulium_day(agent, now, names),
         "timeline": timeline[-50:],

@@ -119,6 +119,7 @@ class Report:
 
     def csv(self) -> str:
         out = io.StringIO()
+        out.write("\ufeff")  # a BOM: Excel then reads the Polish letters as UTF-8
         writer = csv.writer(out)
         writer.writerow(self.headers())
         for item in self.table():

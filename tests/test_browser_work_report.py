@@ -24,7 +24,7 @@ def test_a_weeks_report_exports_a_csv_whose_totals_match_the_page(page, login, s
     assert rows > 7  # several agents over several days
     with page.expect_download() as download:
         page.locator("[data-export=csv]").click()
-    with open(download.value.path(), encoding="utf-8", newline="") as f:
+    with open(download.value.path(), encoding="utf-8-sig", newline="") as f:
         lines = list(csv.reader(f))
     assert lines[-1] == on_page
     assert len(lines) == rows + 2  # the headers, every row, the totals

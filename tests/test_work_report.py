@@ -217,7 +217,8 @@ def test_the_csv_totals_are_the_pages_totals(supervisor):
     page = supervisor.get(_week_url()).context["report"]
     response = supervisor.get(_week_url(export="csv"))
     assert response["Content-Type"].startswith("text/csv")
-    lines = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # for Excel
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert lines[0] == page.headers()
     assert lines[-1][3:] == page.total_cells() and lines[-1][0] == "Total"
     assert len(lines) == len(page.rows) + 2
