@@ -6,8 +6,10 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.utils import timezone
 
 from crm_bridge import pipeline, receiver
+from crm_bridge.parse import format_local
 
 pytestmark = pytest.mark.django_db
 FORM = "application/x-www-form-urlencoded"
@@ -199,6 +201,20 @@ def test_a_day_without_calls_says_so_and_the_chart_gets_its_data(supervisor):
     assert chart["offered_last_week"] == [1, 1, 0, 1]
     assert chart["service_level"] == [None, 33.3, 50.0, 100.0]
     assert 'id="intraday-data"' in page.content.decode()  # json_script, not inline code
+
+
+def test_todays_page_refreshes_its_numbers_alone(supervisor):
+    today, hms = format_local(timezone.now()).split(" ")
+    deliver(answered("t1", today, hms, hms, 0, 5))
+    page = supervisor.get("/intraday/", {"queue": "155"}).content.decode()
+    assert 'hx-trigger="every 60s"' in page and f"day={today}" in page
+    body = supervisor.get(
+        "/intraday/", {"queue": "155", "day": today}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert body.lstrip().startswith('<div id="intraday-body"')
+    assert "<nav" not in body and 'data-field="offered">1<' in body
+    past = supervisor.get("/intraday/", {"queue": "155", "day": DAY}).content.decode()
+    assert "hx-trigger" not in past  # a past day does not change
 
 
 def test_it_requires_logging_in(client):

@@ -32,12 +32,14 @@ def intraday_page(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("queue", "")
     queue = next((q for q in queues if q.key == wanted), queues[0] if queues else None)
     day, minutes = _day(request.GET.get("day", "")), _minutes(request.GET.get("minutes", ""))
+    today = timezone.now().astimezone(tenant_tz()).date()
     rows = intraday(queue, day, minutes) if queue else []
     context = {
         "nav": "intraday",
         "queues": queues,
         "queue": queue,
         "day": day,
+        "is_today": day == today,
         "last_week": day - timedelta(days=7),
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1),
@@ -48,4 +50,5 @@ def intraday_page(request: HttpRequest) -> HttpResponse:
         "total_last_week": total(rows, "last_week"),
         "chart": chart_data(rows, minutes),
     }
-    return render(request, "dashboard/intraday.html", context)
+    template = "dashboard/intraday.html" + ("#intraday-body" if request.htmx else "")
+    return render(request, template, context)

@@ -61,14 +61,20 @@
     el.textContent = "";
     var chart = new uPlot(options, data, el);
     el.dataset.drawn = "true";
-    var resize = function () { var s = size(el); chart.setSize(s); };
+    var resize = function () {
+      if (!el.isConnected) return window.removeEventListener("resize", resize);  // swapped out
+      chart.setSize(size(el));
+    };
     window.addEventListener("resize", resize);
     return chart;
   }
 
   function drawAll() {
-    document.querySelectorAll('[data-chart="intraday"]').forEach(draw);
+    document.querySelectorAll('[data-chart="intraday"]:not([data-drawn])').forEach(draw);
   }
+
+  // Today's numbers come again every minute (htmx swaps the page's body partial).
+  document.addEventListener("htmx:afterSettle", drawAll);
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawAll);
   else drawAll();
