@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from config.celery import app
 from crm_bridge import retention, tasks
 from crm_bridge.models import CampaignDay, QueueInterval, WebhookEvent
 from crm_bridge.parse import tenant_tz
@@ -121,3 +122,10 @@ def test_whole_local_days_are_kept(settings):
     cutoff = retention.cutoff()
     assert cutoff.astimezone(tenant_tz()).time() == time(0)
     assert cutoff.astimezone(tenant_tz()).date() == _local_day(35)
+
+
+def test_the_beat_runs_the_prune_task(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["prune-history"]
+    assert entry["task"] == "crm_bridge.tasks.prune_history"
+    assert entry["task"] in app.tasks  # the worker knows it
+    assert entry["options"]["expires"] == entry["schedule"]  # a missed run is not piled up
