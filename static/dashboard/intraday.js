@@ -15,9 +15,20 @@
     return (h < 10 ? "0" : "") + h + ":" + (m < 10 ? "0" : "") + m;
   }
 
+  function onWallboard(el) { return el.closest(".wallboard") !== null; }
+
   function size(el) {
-    var big = el.closest(".wallboard") !== null;
-    return { width: Math.max(320, el.clientWidth), height: big ? Math.max(300, el.clientHeight) : 320 };
+    var height = onWallboard(el) ? Math.max(320, Math.round(window.innerHeight * 0.4)) : 320;
+    return { width: Math.max(320, el.clientWidth), height: height };
+  }
+
+  // Axes in the page's own text colour and size (a dark wallboard, a scaled font).
+  function axis(el, extra) {
+    var style = getComputedStyle(el);
+    var px = Math.round(parseFloat(style.fontSize) * (onWallboard(el) ? 0.8 : 0.85));
+    var base = { stroke: style.color, font: px + "px system-ui, sans-serif",
+                 grid: { stroke: "rgba(128,128,128,0.2)" }, ticks: { stroke: "rgba(128,128,128,0.3)" } };
+    return Object.assign(base, extra);
   }
 
   function draw(el) {
@@ -37,10 +48,11 @@
         pct: { range: [0, 100] },
       },
       axes: [
-        { incrs: [0.25, 0.5, 1, 2, 3, 4, 6], values: function (u, ticks) { return ticks.map(hhmm); } },
-        { scale: "count" },
-        { scale: "pct", side: 1, grid: { show: false },
-          values: function (u, ticks) { return ticks.map(function (t) { return t + "%"; }); } },
+        axis(el, { incrs: [0.25, 0.5, 1, 2, 3, 4, 6],
+                   values: function (u, ticks) { return ticks.map(hhmm); } }),
+        axis(el, { scale: "count" }),
+        axis(el, { scale: "pct", side: 1, size: 60, grid: { show: false },
+                   values: function (u, ticks) { return ticks.map(function (t) { return t + "%"; }); } }),
       ],
       series: [
         { label: label.labelInterval, value: function (u, v) { return v == null ? "—" : hhmm(v); } },
