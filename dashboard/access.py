@@ -15,6 +15,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from .live import group_send
+from .models import Profile
 
 log = logging.getLogger(__name__)
 User = get_user_model()
@@ -69,3 +70,13 @@ def _user_lost_something(sender, instance, action, reverse, pk_set, **kwargs):
 def _group_lost_permissions(sender, instance, action, reverse, pk_set, **kwargs):
     if action in ("post_remove", "post_clear") and not reverse:
         check(instance.user_set.values_list("pk", flat=True))
+
+
+@receiver(m2m_changed, sender=Profile.agent_groups.through)
+def _teams_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A user's teams changed: their boards reload for the new team."""
+    if action.startswith("post_"):
+        if reverse:  # from the group's side: every profile named
+            check(Profile.objects.filter(pk__in=pk_set or ()).values_list("user_id", flat=True))
+        else:
+            check([instance.user_id])

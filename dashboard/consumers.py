@@ -20,6 +20,7 @@ from crm_bridge.metrics import WEBSOCKETS
 
 from . import access, live
 from .language import supported
+from .teams import EVERYONE, scope_of
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 REDIS_DOWN = (RedisError, OSError)
 TRY_AGAIN_LATER = 1013  # a close code the page retries with backoff (live.js, htmx ws)
 LOG_IN_AGAIN = 4401  # the page reloads, so the browser lands on the login page (live.js)
+NOT_ALLOWED = 4403  # no team: nothing this user may see (the page says so)
 
 # Snapshots are read (from the cache, rendered at most once per change) in one thread of their
 # own, in one context: Django keeps a cache client per async context, so reading from each
@@ -133,8 +135,9 @@ class LiveConsumer(ForwardingConsumer):
     deactivation or lost permission (dashboard/access.py) it checks again and closes.
     """
 
-    group = live.BOARD_GROUP  # + "-<language>": one group, and one rendering, per language
     permission = None  # a permission the user must keep (None: an active, logged-in user)
+    scoped = True  # by the user's team (dashboard/teams.py): one group, one render, per team
+    team = None
 
     async def connect(self):
         user = self.scope["user"]
@@ -143,10 +146,18 @@ class LiveConsumer(ForwardingConsumer):
             await self.close(code=LOG_IN_AGAIN)
             return
         self.language = _language(self.scope)
-        await self.join(f"{self.group}-{self.language}", self.snapshot, access.group(user.pk))
+        self.team = await database_sync_to_async(scope_of)(user) if self.scoped else EVERYONE
+        if self.team is None:  # no team, and may not see every agent: nothing to show
+            await self.accept()
+            await self.close(code=NOT_ALLOWED)
+            return
+        await self.join(self.group_name(), self.snapshot, access.group(user.pk))
+
+    def group_name(self) -> str:
+        return live.board_group(self.language, self.team)
 
     def snapshot(self) -> str:
-        return live.board_snapshot(self.language)
+        return live.board_snapshot(self.language, self.team)
 
     async def auth_check(self, event):
         """dashboard/access.py: this user's access changed, or a session of theirs ended."""
@@ -155,28 +166,34 @@ class LiveConsumer(ForwardingConsumer):
             allowed = event["session"] != session
         else:
             allowed = await database_sync_to_async(_still_allowed)(
-                self.scope["user"].pk, session, self.permission
+                self.scope["user"].pk, session, self.permission, self.scoped and self.team
             )
         if not allowed:
             await self.close(code=LOG_IN_AGAIN)
 
 
-def _still_allowed(user_pk, session_key: str | None, permission: str | None) -> bool:
-    """Whether this session still logs this user in, as the next page load would see it."""
+def _still_allowed(user_pk, session_key: str | None, permission: str | None, team) -> bool:
+    """Whether this session still logs this user in, as the next page load would see it, with
+    the same team (one that changed reloads the page for the new one)."""
     data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
     user = get_user_model().objects.filter(pk=user_pk).first()
     if user is None or not user.is_active or str(data.get(SESSION_KEY)) != str(user_pk):
         return False
     if not constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
         return False  # the password changed: Django ends its other sessions
+    if team and scope_of(user) != team:
+        return False
     return permission is None or user.has_perm(permission)
 
 
 class CampaignsConsumer(LiveConsumer):
     """/ws/campaigns/: campaign rows (progress, today's outcomes, agents free now)."""
 
-    group = live.CAMPAIGNS_GROUP
     screen = "campaigns"
+    scoped = False  # every campaign, as the campaigns page shows them
+
+    def group_name(self) -> str:
+        return live.campaigns_group(self.language)
 
     def snapshot(self) -> str:
         return live.campaigns_snapshot(self.language)

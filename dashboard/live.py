@@ -1,10 +1,13 @@
-"""Live push: render each change once per language, fan it out to every open board over
-Channels. A board's socket is in the group of its page's language ("board-pl", "board-en"),
-so a push is one rendering and one send per language, whatever the number of sockets."""
+"""Live push: render each change once per team and language, fan it out to every open board
+over Channels. A board's socket is in the group of its user's team (dashboard/teams.py: the
+agent groups they answer for, or "all") and its page's language ("board-g3-pl",
+"board-all-en"), so a push is one rendering and one send per team and language, whatever the
+number of sockets, and no row, count or queue of another team reaches a browser."""
 
 import asyncio
 import os
 import threading
+import time
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -13,11 +16,14 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from crm_bridge.models import Agent
 from crm_bridge.signals import agents_changed, campaigns_changed, poll_health_changed
 from crm_bridge.sync import data_health
 
 from .board import board_context, rows_context
 from .campaign_board import campaigns_context, campaigns_with, visible
+from .models import Profile
+from .teams import EVERYONE, Scope
 
 BOARD_GROUP = "board"  # + "-<language>": board_group()
 BOARD = "dashboard/board.html"
@@ -31,8 +37,36 @@ def languages() -> list[str]:
     return [code for code, _ in settings.LANGUAGES]
 
 
-def board_group(language: str) -> str:
-    return f"{BOARD_GROUP}-{language}"
+def board_group(language: str, scope: Scope = EVERYONE) -> str:
+    return f"{BOARD_GROUP}-{scope.key}-{language}"
+
+
+def broadcast_boards(render, scopes=None) -> None:
+    """`render(scope)` once per team and language, with that language active, to that
+    board group; a render that gives nothing (nothing of that team changed) sends nothing."""
+    for scope in board_scopes() if scopes is None else scopes:
+        for language in languages():
+            with translation.override(language):
+                broadcast(board_group(language, scope), render(scope))
+
+
+_scopes_memo: dict = {}
+SCOPES_FOR_SECONDS = 10
+
+
+def board_scopes() -> list[Scope]:
+    """Every team a board may be open for: all, and each user's own (kept a few seconds)."""
+    now = time.monotonic()
+    if _scopes_memo.get("until", 0) > now:
+        return _scopes_memo["scopes"]
+    teams: dict = {}
+    for profile_id, group_id in Profile.agent_groups.through.objects.filter(
+        profile__user__is_active=True
+    ).values_list("profile_id", "agentgroup_id"):
+        teams.setdefault(profile_id, set()).add(group_id)
+    scopes = [EVERYONE, *sorted({Scope(frozenset(g)) for g in teams.values()}, key=lambda s: s.key)]
+    _scopes_memo.update(until=now + SCOPES_FOR_SECONDS, scopes=scopes)
+    return scopes
 
 
 def campaigns_group(language: str) -> str:
@@ -107,15 +141,16 @@ def cached_snapshot(group: str, render) -> str:
     return html
 
 
-def board_snapshot(language: str | None = None) -> str:
-    """Everything a (re)connecting board needs: all rows, counts, data health, queues."""
+def board_snapshot(language: str | None = None, scope: Scope = EVERYONE) -> str:
+    """Everything a (re)connecting board needs: its team's rows, counts and queues, and the
+    data health."""
     language = language or translation.get_language()
     with translation.override(language):
-        return cached_snapshot(board_group(language), _render_board_snapshot)
+        return cached_snapshot(board_group(language, scope), lambda: _render_board_snapshot(scope))
 
 
-def _render_board_snapshot() -> str:
-    context = board_context()
+def _render_board_snapshot(scope: Scope) -> str:
+    context = board_context(scope)
     return "".join(
         render_to_string(f"{BOARD}#{name}", context)
         for name in ("agent-rows", "status-counts", "health-banner")
@@ -129,14 +164,25 @@ def agents_update(logins: list[str], context: dict | None = None) -> str:
 
 @receiver(agents_changed)
 def _push_agents(sender, logins, **kwargs):
-    context = rows_context(logins)  # queried once, rendered once per language
-    broadcast_each_language(BOARD_GROUP, lambda: agents_update(logins, context))
+    group_of = dict(Agent.objects.filter(login__in=logins).values_list("login", "group_id"))
+    for scope in board_scopes():  # each team's rows and counts: queried once, rendered per language
+        mine = [login for login in logins if login in group_of and scope.has(group_of[login])]
+        if mine:
+            context = rows_context(mine, scope)
+            broadcast_boards(
+                lambda _, mine=mine, context=context: agents_update(mine, context), [scope]
+            )
 
 
 @receiver(poll_health_changed)
 def _push_health(sender, name, **kwargs):
     health = {"health": data_health()}  # the banner needs nothing else
-    broadcast_each_language(BOARD_GROUP, lambda: render_to_string(f"{BOARD}#health-banner", health))
+    banner = {}  # the same for every team: rendered once per language
+    broadcast_boards(
+        lambda scope: banner.setdefault(
+            translation.get_language(), render_to_string(f"{BOARD}#health-banner", health)
+        )
+    )
     if name == "heartbeat":  # the campaign list has no banner, but wants to know it is live
         for language in languages():
             group_send(campaigns_group(language), {"type": "live.html", "html": HEARTBEAT})

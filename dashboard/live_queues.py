@@ -1,8 +1,9 @@
 """Live push for queues and wallboards: the queue panel on the board, and every wallboard.
 
-Each change is rendered once per language for the board (live.broadcast_each_language) and
-once per wallboard that shows it (in the wallboard's language), then fanned
-out over the channel layer; the SQL per push is fixed (queue_stats + agents + wallboards).
+Each change is rendered once per team and language for the boards (live.broadcast_boards:
+each team gets only the queues it serves) and once per wallboard that shows it (in the
+wallboard's language), then fanned out over the channel layer; the SQL per push is fixed
+(queue_stats + agents + wallboards).
 Queue numbers moved by webhooks are pushed once per pipeline batch (crm_bridge/pipeline.py).
 Agent changes are coalesced: the first one starts a QUEUE_PUSH_DELAY_MS (250 ms) timer and
 everything that changes before it fires goes out in one push: the changed agents' wallboard
@@ -29,7 +30,7 @@ from crm_bridge.signals import (
 )
 
 from . import wallboards
-from .live import BOARD_GROUP, broadcast, broadcast_each_language, group_send, new_snapshot
+from .live import broadcast, broadcast_boards, group_send, new_snapshot
 from .models import Wallboard
 from .queues import agent_counts as queue_agent_counts
 from .queues import queue_stats
@@ -110,12 +111,14 @@ def push_queues(pks: list[int] | None = None) -> None:
     now = timezone.now()
     stats = queue_stats(pks, now)
     if pks is None:
-        broadcast_each_language(BOARD_GROUP, lambda: queue_panel(stats))
+        broadcast_boards(lambda scope: queue_panel(scope.queues(stats)))
     else:
         ctx = panel_context(stats)
         tile = f"{PANEL}#queue-tile"
-        broadcast_each_language(
-            BOARD_GROUP, lambda: "".join(render_to_string(tile, {**ctx, "s": s}) for s in stats)
+        broadcast_boards(
+            lambda scope: "".join(
+                render_to_string(tile, {**ctx, "s": s}) for s in scope.queues(stats)
+            )
         )
     for wallboard in wallboards.active_wallboards():
         if wallboard.shows_queues:
@@ -135,9 +138,10 @@ def push_agents(logins: list[str] | None = None) -> None:
         return
     lines = queue_agent_counts()
     if lines:
-        broadcast_each_language(
-            BOARD_GROUP,
-            lambda: "".join(render_to_string(f"{PANEL}#queue-agents", {"s": s}) for s in lines),
+        broadcast_boards(
+            lambda scope: "".join(
+                render_to_string(f"{PANEL}#queue-agents", {"s": s}) for s in scope.queues(lines)
+            )
         )
     changed = everyone = None
     for wallboard in wallboards.active_wallboards():

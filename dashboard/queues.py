@@ -80,6 +80,7 @@ class QueueStats:
     agents_free: int | None = None
     agents_busy: int | None = None
     agents_paused: int | None = None
+    groups: frozenset = frozenset()  # the agent groups serving it (set in admin, or learned)
 
     @property
     def key(self) -> str:
@@ -203,6 +204,7 @@ def _count_agents(stats: list[QueueStats], day: datetime, memo: bool = False) ->
             learned.setdefault(queue_id, set()).add(group_of[login])
     for item in stats:
         groups = {g.pk for g in item.queue.agent_groups.all()} or learned.get(item.queue.pk)
+        item.groups = frozenset(groups or ())
         if not groups:
             continue
         members = [a for a in agents if a["group_id"] in groups]

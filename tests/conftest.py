@@ -63,6 +63,15 @@ def _thulium_is_the_simulator(settings, simulator):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: no snapshot rendered by an earlier test (its
+    agents are gone with its database) is served to this one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_when_not_asked(settings):
     """The suite's assertions are in English: a request that asks for no language (Django's
     test client) and code run outside a request get English here. The product's own default
@@ -189,3 +198,20 @@ def login(stack):
 
 def basic_auth(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def make_user(username: str, role: str = "supervisor", groups=None, **extra):
+    """A user with a role (dashboard/teams.py): of the agent groups `groups`, or of every team
+    when None (as the demo 'supervisor')."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from dashboard.teams import give_role, set_teams
+
+    user = get_user_model().objects.create_user(username, **extra)
+    give_role(user, role)
+    if groups is None:
+        user.user_permissions.add(Permission.objects.get(codename="see_all_agents"))
+    else:
+        set_teams(user, groups)
+    return user

@@ -5,13 +5,14 @@ from django.urls import reverse
 
 from crm_bridge import client, sync
 from crm_bridge.models import ActionLog, Agent
+from tests.conftest import make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def supervisor(db, client, django_user_model):
-    user = django_user_model.objects.create_user("supervisor", password="x")
+def supervisor(db, client):
+    user = make_user("supervisor", password="x")
     client.force_login(user)
     sync.poll_directory()
     sync.poll_statuses()

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from crm_bridge.models import ActionLog, Agent, WebhookEvent
 from dashboard.agent_day import agent_day
+from tests.conftest import make_user
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 NOW = datetime(2026, 3, 10, 9, 0, 0, tzinfo=WARSAW)
@@ -70,8 +71,8 @@ def test_yesterday_does_not_count(a_morning):
     assert "Paused: administracyjna" not in totals
 
 
-def test_the_day_view_shows_it_with_the_supervisors_actions(a_morning, client, django_user_model):
-    user = django_user_model.objects.create_user("supervisor")
+def test_the_day_view_shows_it_with_the_supervisors_actions(a_morning, client):
+    user = make_user("supervisor")
     client.force_login(user)
     refused = {"message": "Agent is not logged in.", "request_id": "abc123def4567"}
     ActionLog.objects.create(user=user, target="jkowalski", action="pause", ok=False, **refused)

@@ -17,6 +17,7 @@ from config.asgi import application
 from dashboard.live import _bump, board_group
 from scripts import processes
 from scripts.processes import Processes, free_port
+from tests.conftest import make_user
 
 # The consumers read in threads of their own (committed data); the seeded rows stay for the
 # tests after these.
@@ -35,7 +36,7 @@ def _fresh_snapshot_after():
 
 @pytest.fixture
 def session_cookie(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("sup", password="x"))
+    client.force_login(make_user("sup", password="x"))
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 

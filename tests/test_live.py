@@ -12,6 +12,7 @@ from crm_bridge.models import Agent
 from crm_bridge.signals import notify_agents_changed
 from dashboard.consumers import LiveConsumer
 from dashboard.live import agents_update
+from tests.conftest import make_user
 
 
 @asynccontextmanager
@@ -27,7 +28,7 @@ async def _socket(user):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_board_gets_a_snapshot_then_each_change(django_user_model):
-    user = django_user_model.objects.create_user("sup", password="x")
+    user = make_user("sup", password="x")
     Agent.objects.create(login="jkowalski", name="Jan", surname="Kowalski", status="FREE")
 
     async def scenario():

@@ -18,7 +18,7 @@ from crm_bridge.parse import format_local
 from dashboard.models import QueueCall
 from scripts.processes import PY, ROOT
 from tests._env import HOOK_PASSWORD, HOOK_USER
-from tests.conftest import basic_auth, database_url, query
+from tests.conftest import basic_auth, database_url, make_user, query
 
 AUTH = {"HTTP_AUTHORIZATION": basic_auth(HOOK_USER, HOOK_PASSWORD)}
 State = WebhookEvent.State
@@ -178,7 +178,7 @@ def test_a_date_from_the_future_is_clamped_and_does_not_freeze_the_agent(client)
 def test_the_board_says_when_events_are_late(client, django_user_model):
     store(call(1, timezone.now() - timedelta(hours=1)))
     WebhookEvent.objects.update(received_at=timezone.now() - timedelta(seconds=42))
-    client.force_login(django_user_model.objects.create_user("sup", password="x"))
+    client.force_login(make_user("sup", password="x"))
     page = client.get("/").content.decode()
     behind = re.search(r"Thulium's events are (\d+) s behind", page)
     assert behind and 42 <= int(behind.group(1)) < 60  # 42 s, and however long this took

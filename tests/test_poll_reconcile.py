@@ -14,9 +14,9 @@ from django.utils import timezone
 from crm_bridge import client, sync
 from crm_bridge.events import apply_agent_event
 from crm_bridge.models import Agent, Campaign, WebhookEvent
+from crm_bridge.queue_events import track
 from crm_bridge.signals import queues_changed
 from dashboard.models import QueueCall
-from crm_bridge.queue_events import track
 from dashboard.queues import queue_stats
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from dashboard.models import Queue, QueueCall
 from crm_bridge.queue_events import rebuild
+from dashboard.models import Queue, QueueCall
 from dashboard.queues import day_start, queue_stats
 from tests.test_queue_metrics import NOW, day_of_queue_155, post
 

@@ -140,7 +140,7 @@ def test_the_board_gets_the_queue_tile(client, django_capture_on_commit_callback
         with django_capture_on_commit_callbacks(execute=True):
             post(client, "ABANDONED", connection_id="b1", queue_id=155, hold_time=9, date=_ago(0))
 
-    message = _first_push_to("board-en", abandon)  # the English board's group
+    message = _first_push_to("board-all-en", abandon)  # the English board of every team
     assert message["type"] == "live.html"
     assert message["html"].lstrip().startswith('<article id="queue-155"')
     assert 'data-field="abandoned">1' in message["html"]
@@ -229,7 +229,7 @@ def test_an_agent_change_moves_only_the_agents_line_of_a_queue_tile(client):
     Queue.objects.get(number=155).agent_groups.add(group)
     Agent.objects.create(login="ak", name="A", surname="K", status="FREE", group_id=7)
     Agent.objects.create(login="bk", name="B", surname="K", status="PAUSED", group_id=7)
-    heard = "".join(_pushes_to("board-en", lambda: agents_changed.send(None, logins=["bk"])))
+    heard = "".join(_pushes_to("board-all-en", lambda: agents_changed.send(None, logins=["bk"])))
     line = re.search(
         r'<footer class="agents-line" id="queue-155-agents">(.*?)</footer>', heard, re.S
     )

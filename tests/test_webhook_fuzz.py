@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from crm_bridge.models import WebhookEvent
 from crm_bridge.pipeline import process_pending
 from tests._env import HOOK_PASSWORD, HOOK_USER
-from tests.conftest import basic_auth
+from tests.conftest import basic_auth, make_user
 
 URL = "/webhooks/thulium/"
 AUTH = {"HTTP_AUTHORIZATION": basic_auth(HOOK_USER, HOOK_PASSWORD)}
@@ -235,7 +235,7 @@ def test_after_hostile_events_the_screens_and_rebuild_still_work(client, django_
     while process_pending():
         pass
     assert not WebhookEvent.objects.filter(state=WebhookEvent.State.FAILED).exists()
-    client.force_login(django_user_model.objects.create_user("sup", password="x"))
+    client.force_login(make_user("sup", password="x"))
     assert client.get("/agents/jkowalski/today/").status_code == 200
     assert client.get("/").status_code == 200
     call_command("queue_rebuild")

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from crm_bridge.models import ActionLog, Agent
 from ..agent_day import agent_day
 from ..board import SORT_COLUMNS, board_context, matches, sort_agents
 from ..forms import CallForm, PauseForm
+from ..teams import ACT, may_act_on, scope_of
 
 ACTIONS = {
     "pause": (pgettext_lazy("action", "Pause"), PauseForm),
@@ -28,27 +30,31 @@ ACTIONS = {
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    context = board_context()
+    scope = scope_of(request.user)
+    if scope is None:  # no team, and may not see every agent
+        return render(request, "dashboard/no_team.html", status=403)
+    context = board_context(scope)
     chosen = {k: request.GET.get(k, "").strip() for k in ("group", "status", "q", "sort")}
     for agent in context["agents"]:
         agent.hidden = not matches(agent, chosen["group"], chosen["status"], chosen["q"])
     context["agents"] = sort_agents(context["agents"], chosen["sort"])
     context["chosen"] = chosen
     context["sort_columns"] = SORT_COLUMNS
+    context["may_act"] = request.user.has_perm(ACT)
     return render(request, "dashboard/board.html", context)
 
 
 @login_required
 def agent_today(request: HttpRequest, login: str) -> HttpResponse:
     """An agent's day so far: time per status, calls, timeline, supervisors' actions."""
-    agent = get_object_or_404(Agent, login=login)
+    agent = _in_scope(request, login)
     return render(request, "dashboard/board.html#agent-day", agent_day(agent))
 
 
 @login_required
 def action_form(request: HttpRequest, login: str, action: str) -> HttpResponse:
     """The dialog for actions that need input (pause reason, number to call)."""
-    agent = get_object_or_404(Agent, login=login)
+    agent = _may_act_on(request, login)
     title, form_class = _action(action)
     if form_class is None:
         raise Http404(_("This action takes no input"))
@@ -59,7 +65,7 @@ def action_form(request: HttpRequest, login: str, action: str) -> HttpResponse:
 @login_required
 @require_POST
 def agent_action(request: HttpRequest, login: str, action: str) -> HttpResponse:
-    agent = get_object_or_404(Agent, login=login)
+    agent = _may_act_on(request, login)  # before anything reaches Thulium
     title, form_class = _action(action)
     params = {}
     if form_class is not None:
@@ -93,6 +99,21 @@ def agent_action(request: HttpRequest, login: str, action: str) -> HttpResponse:
     if entry.ok:
         response["HX-Trigger"] = "action-done"
     return response
+
+
+def _in_scope(request: HttpRequest, login: str) -> Agent:
+    agent = get_object_or_404(Agent, login=login)
+    scope = scope_of(request.user)
+    if scope is None or not scope.has(agent.group_id):
+        raise PermissionDenied(_("This agent is not in your teams."))
+    return agent
+
+
+def _may_act_on(request: HttpRequest, login: str) -> Agent:
+    agent = _in_scope(request, login)
+    if not may_act_on(request.user, agent):
+        raise PermissionDenied(_("Your role does not allow acting on agents."))
+    return agent
 
 
 def _action(action: str):

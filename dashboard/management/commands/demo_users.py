@@ -4,17 +4,21 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
+
+from crm_bridge.models import AgentGroup
+from dashboard.teams import give_role, set_teams
 
 PASSWORD_FILE = settings.BASE_DIR / "var" / "demo-password"
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo users 'supervisor', 'campaigns' (campaign admin) and 'admin' "
-        "(superuser). The password is DEMO_PASSWORD when set, otherwise generated once and "
-        "kept in var/demo-password (readable by its owner only)."
+        "Create the demo users 'supervisor' (every team), 'team' (a supervisor of the first "
+        "agent group only), 'campaigns' (campaign admin) and 'admin' (superuser). The "
+        "password is DEMO_PASSWORD when set, otherwise generated once and kept in "
+        "var/demo-password (readable by its owner only)."
     )
 
     def add_arguments(self, parser):
@@ -24,18 +28,23 @@ class Command(BaseCommand):
         given = password
         password = password or _demo_password()
         User = get_user_model()
-        campaign_admins, _ = Group.objects.get_or_create(name="campaign admin")
-        for username, is_admin in (("supervisor", False), ("campaigns", False), ("admin", True)):
+        for username, role in (("supervisor", "supervisor"), ("campaigns", "campaign-admin"),
+                               ("admin", None), ("team", "supervisor")):  # fmt: skip
             user, _ = User.objects.get_or_create(username=username)
-            user.is_staff = user.is_superuser = is_admin
+            user.is_staff = user.is_superuser = role is None
             user.set_password(password)
             user.save()
-            if username == "campaigns":
-                user.groups.add(campaign_admins)
+            if role:
+                give_role(user, role)
+            if username in ("supervisor", "campaigns"):  # every team
+                user.user_permissions.add(Permission.objects.get(codename="see_all_agents"))
+        team = AgentGroup.objects.order_by("group_id").first()
+        set_teams(User.objects.get(username="team"), [team.group_id if team else 1])
         # Never the password itself: this line ends up in logs.
         where = "--password" if given else _where_the_password_is()
         self.stdout.write(
-            f"Log in as supervisor, campaigns (campaign admin) or admin; password: {where}"
+            "Log in as supervisor (every team), team (a supervisor of one agent group), "
+            f"campaigns (campaign admin) or admin; password: {where}"
         )
 
 
