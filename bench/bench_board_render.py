@@ -63,7 +63,7 @@ def run(runs: int, started: float) -> dict:
     sync.poll_directory()
     sync.poll_statuses()
     active = list(Agent.objects.filter(active=True).values_list("login", flat=True))
-    user = get_user_model().objects.create_user("bench-supervisor", password="x" * 12)
+    user = get_user_model().objects.create_superuser("bench-supervisor", password="x" * 12)
     browser = Client(HTTP_HOST="127.0.0.1")
     browser.force_login(user)
 
