@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from .live import group_send
+from .live import group_send, teams_changed
 from .models import Profile
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,10 @@ def _group_lost_permissions(sender, instance, action, reverse, pk_set, **kwargs)
 
 @receiver(m2m_changed, sender=Profile.agent_groups.through)
 def _teams_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    """A user's teams changed: their boards reload for the new team."""
+    """A user's teams changed: their boards reload for the new team, and the pushes go to
+    the teams as they are now."""
     if action.startswith("post_"):
+        transaction.on_commit(teams_changed)
         if reverse:  # from the group's side: every profile named
             check(Profile.objects.filter(pk__in=pk_set or ()).values_list("user_id", flat=True))
         else:

@@ -7,7 +7,6 @@ number of sockets, and no row, count or queue of another team reaches a browser.
 import asyncio
 import os
 import threading
-import time
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -51,13 +50,14 @@ def broadcast_boards(render, scopes=None) -> None:
 
 
 _scopes_memo: dict = {}
-SCOPES_FOR_SECONDS = 10
+SCOPES_VERSION = "live:scopes-version"  # bumped when any user's teams change (teams_changed)
 
 
 def board_scopes() -> list[Scope]:
-    """Every team a board may be open for: all, and each user's own (kept a few seconds)."""
-    now = time.monotonic()
-    if _scopes_memo.get("until", 0) > now:
+    """Every team a board may be open for: all, and each user's own. Read again only when
+    some user's teams changed (one cache read per push otherwise)."""
+    version = cache.get(SCOPES_VERSION, 0)
+    if _scopes_memo.get("version") == version:
         return _scopes_memo["scopes"]
     teams: dict = {}
     for profile_id, group_id in Profile.agent_groups.through.objects.filter(
@@ -65,8 +65,16 @@ def board_scopes() -> list[Scope]:
     ).values_list("profile_id", "agentgroup_id"):
         teams.setdefault(profile_id, set()).add(group_id)
     scopes = [EVERYONE, *sorted({Scope(frozenset(g)) for g in teams.values()}, key=lambda s: s.key)]
-    _scopes_memo.update(until=now + SCOPES_FOR_SECONDS, scopes=scopes)
+    _scopes_memo.update(version=version, scopes=scopes)
     return scopes
+
+
+def teams_changed() -> None:
+    """Some user's teams changed: every process reads the teams again at its next push."""
+    try:
+        cache.incr(SCOPES_VERSION)
+    except ValueError:
+        cache.set(SCOPES_VERSION, 1, timeout=None)
 
 
 def campaigns_group(language: str) -> str:

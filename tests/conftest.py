@@ -68,7 +68,10 @@ def _fresh_cache():
     agents are gone with its database) is served to this one."""
     from django.core.cache import cache
 
+    from dashboard import live
+
     cache.clear()
+    live._scopes_memo.clear()  # the teams an earlier test's pushes were rendered for
 
 
 @pytest.fixture(autouse=True)

@@ -108,7 +108,7 @@ def _change(logins):
         notify_agents_changed(logins)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_frame_a_team_board_receives_names_another_teams_agent(settings, client):
     settings.QUEUE_PUSH_DELAY_MS = 0
     sync.poll_directory()
@@ -144,7 +144,7 @@ def test_no_frame_a_team_board_receives_names_another_teams_agent(settings, clie
     assert 'id="queue-802"' in seen_by_all
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_board_without_a_team_is_closed(django_user_model):
     nobody = django_user_model.objects.create_user("nobody")
 
