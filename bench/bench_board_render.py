@@ -5,7 +5,10 @@ Real parts: the simulator (--agents 1000 --no-traffic) polled once into a migrat
 - the full `/` page through Django's test Client (force_login), all middleware included;
 - board_snapshot() (what every (re)connecting websocket is sent first);
 - the one-change fragment dashboard.live.agents_update([login]) (what one change pushes),
-  and the same for 10 and 200 logins.
+  and the same for 10 and 200 logins;
+- what an agent change costs the pusher (the rows and counts of live._push_agents and the
+  queue tiles' agents lines of live_queues.push_agents), rendered for every team and language
+  (sends counted, not sent), with one team ("all") and with 10 supervisors' teams (one group each, then pairs).
 
     .venv/bin/python bench/bench_board_render.py [--runs 30]
 """
@@ -13,6 +16,7 @@ Real parts: the simulator (--agents 1000 --no-traffic) polled once into a migrat
 import argparse
 import gzip
 import random
+from itertools import combinations
 import sys
 import time
 from pathlib import Path
@@ -112,7 +116,44 @@ def run(runs: int, started: float) -> dict:
             "queries": summary(queries, 0),
             "size_kb": round(len(html.encode()) / 1024, 2),
         }
+    results.update(team_pushes(active, runs, started, rng))
     return {"agents": AGENTS, "active_agents": len(active), "runs": runs, **results}
+
+
+def team_pushes(active: list[str], runs: int, started: float, rng) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from crm_bridge.models import AgentGroup
+    from dashboard import live, live_queues
+    from dashboard.teams import set_teams
+
+    sent = []
+    live.group_send = lambda group, message: sent.append(group)  # the rendering, not Redis
+
+    def change(logins):
+        live._push_agents(None, logins=logins)
+        live_queues.push_agents(logins)
+
+    results = {}
+    for teams in (0, 10):
+        if teams:  # one group each, then pairs of groups, until there are `teams` teams
+            ids = list(AgentGroup.objects.order_by("group_id").values_list("group_id", flat=True))
+            choices = [[g] for g in ids] + [list(pair) for pair in combinations(ids, 2)]
+            for n, groups in enumerate(choices[:teams]):
+                set_teams(get_user_model().objects.create_user(f"bench-team-{n}"), groups)
+            live._scopes_memo.clear()
+        for n in (1, 10):
+            sent.clear()
+            cpu, wall, queries, _ = timed(lambda n=n: change(rng.sample(active, n)), runs, started)
+            results[f"push_{n}_teams_{teams}"] = {
+                "teams": len(live.board_scopes()),
+                "logins": n,
+                "cpu_ms": summary(cpu),
+                "wall_ms": summary(wall),
+                "queries": summary(queries, 0),
+                "sends_per_change": round(len(sent) / max(1, len(cpu)), 1),
+            }
+    return results
 
 
 def report(r: dict, path) -> None:
@@ -135,6 +176,14 @@ def report(r: dict, path) -> None:
             f"  agents_update({n} login{'s' if n > 1 else ''}): wall {f['wall_ms']['median']} / "
             f"{f['wall_ms']['p95']} ms, {f['queries']['median']:.0f} queries, {f['size_kb']} KB"
         )
+    for teams in (0, 10):
+        for n in (1, 10):
+            t = r[f"push_{n}_teams_{teams}"]
+            print(
+                f"  an agent change ({n} login{'s' if n > 1 else ''}) pushed to {t['teams']} "
+                f"team(s) x 2 languages: CPU {t['cpu_ms']['median']} / {t['cpu_ms']['p95']} ms, "
+                f"{t['queries']['median']:.0f} queries, {t['sends_per_change']} sends"
+            )
     print(f"  ({r['bench_seconds']} s; written to {path})")
 
 
