@@ -372,3 +372,78 @@ def get_agents_work_report(
         params.append(("outbound_threshold", str(outbound_threshold)))
     params += [("limit", str(limit)), ("offset", str(offset))]
     return _rows(request("GET", "agents_work_report", params=params))
+
+
+# --- Call control (Thulium Softphone) --------------------------------------------------------
+# The document: answer, hold/unhold, mute/unmute and transfer work only when the agent uses
+# Thulium Softphone; Thulium refuses otherwise (ThuliumAPIError with its message).
+
+
+def answer(login: str) -> None:
+    """POST agents/:login/answer: pick up the agent's ringing phone."""
+    request("POST", f"agents/{login}/answer")
+
+
+def hold(login: str) -> None:
+    """POST agents/:login/hold: put the agent's call on hold."""
+    request("POST", f"agents/{login}/hold")
+
+
+def unhold(login: str) -> None:
+    """POST agents/:login/unhold."""
+    request("POST", f"agents/{login}/unhold")
+
+
+def mute(login: str) -> None:
+    """POST agents/:login/mute: mute the agent's microphone."""
+    request("POST", f"agents/{login}/mute")
+
+
+def unmute(login: str) -> None:
+    """POST agents/:login/unmute."""
+    request("POST", f"agents/{login}/unmute")
+
+
+def stop_recording(login: str) -> None:
+    """POST agents/:login/stop_recording: stop recording the agent's current call."""
+    request("POST", f"agents/{login}/stop_recording")
+
+
+def transfer(login: str, destination: str) -> None:
+    """POST agents/:login/transfer to a phone number (another agent: that agent's number)."""
+    request("POST", f"agents/{login}/transfer", json={"destination": str(destination)})
+
+
+def call_preview(login: str) -> None:
+    """POST agents/:login/call_preview: dial the agent's record in a preview campaign."""
+    request("POST", f"agents/{login}/call_preview")
+
+
+@dataclass(frozen=True)
+class LastQueueCall:
+    connection_id: str
+    phone_number: str
+    start_date: datetime | None
+    answered_date: datetime | None
+    end_date: datetime | None
+    customer_id: int | None
+    customer_identifier: str
+
+    @classmethod
+    def from_api(cls, row: dict) -> "LastQueueCall":
+        return cls(
+            connection_id=to_str(row.get("connection_id")),
+            phone_number=to_str(row.get("phone_number")),
+            start_date=to_datetime(row.get("start_date")),
+            answered_date=to_datetime(row.get("answered_date")),
+            end_date=to_datetime(row.get("end_date")),
+            customer_id=to_int(row.get("customer_id")),
+            customer_identifier=to_str(row.get("customer_identifier")),
+        )
+
+
+def get_last_queue_call(login: str) -> LastQueueCall | None:
+    """GET agents/:login/last_queue_call: the agent's last queue call of the last 24 hours
+    (None when Thulium's answer is empty)."""
+    body = request("GET", f"agents/{login}/last_queue_call")
+    return LastQueueCall.from_api(body) if isinstance(body, dict) and body else None

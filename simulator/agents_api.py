@@ -174,6 +174,25 @@ def hangup(c, req):
     return 201, None
 
 
+def require_softphone(a):
+    """The document: "Funkcja działa tylko gdy agent korzysta z Thulium Softphone"."""
+    if not a.softphone:
+        raise ApiError(
+            400,
+            "Agent does not use Thulium Softphone.",
+            "Agent nie korzysta z Thulium Softphone.",
+            20008,
+        )
+
+
+def require_connected(a):
+    require_call(a)
+    if a.activity == "RINGING":
+        raise ApiError(
+            400, "Agent's call is not connected.", "Rozmowa agenta nie jest zestawiona.", 20009
+        )
+
+
 @route("POST", r"agents/(?P<login>[^/]+)/answer")
 def answer(c, req):
     a = get_agent(c, req)
@@ -181,32 +200,75 @@ def answer(c, req):
     call_ = a.call
     if a.activity != "RINGING" or call_ is None:
         raise ApiError(400, "Agent's phone is not ringing.", "Telefon agenta nie dzwoni.", 20006)
+    require_softphone(a)
     if call_.kind == "inbound":
         calls.connect(c, call_, c.api_rng)
+    else:
+        calls.agent_call_answer(c, call_, c.api_rng, answered=True)
     return 201, None
+
+
+# hold/mute change nothing Thulium reports: a held or muted call is still the agent's call
+SOFTPHONE_FLAGS = {
+    "hold": ("held", True),
+    "unhold": ("held", False),
+    "mute": ("muted", True),
+    "unmute": ("muted", False),
+}
 
 
 def _softphone(c, req):
     a = get_agent(c, req)
     require_logged_in(a)
-    require_call(a)
+    require_connected(a)
+    require_softphone(a)
+    flag, value = SOFTPHONE_FLAGS[req.path.rstrip("/").rsplit("/", 1)[-1]]
+    setattr(a.call, flag, value)
     return 201, None
 
 
-for _name in ("hold", "unhold", "mute", "unmute", "stop_recording"):
+for _name in SOFTPHONE_FLAGS:
     route("POST", r"agents/(?P<login>[^/]+)/" + _name)(_softphone)
+
+
+@route("POST", r"agents/(?P<login>[^/]+)/stop_recording")
+def stop_recording(c, req):
+    a = get_agent(c, req)
+    require_logged_in(a)
+    require_connected(a)
+    a.call.recording = False
+    return 201, None
 
 
 @route("POST", r"agents/(?P<login>[^/]+)/transfer")
 def transfer(c, req):
+    """To another agent's number: the call moves to that agent (who must be free); to any other
+    number: the call leaves the agent."""
     a = get_agent(c, req)
-    if not str(req.get("destination") or "").strip():
+    destination = str(req.get("destination") or "").strip()
+    if not destination:
         raise ApiError(
             400, "Parameter destination is required.", "Parametr destination jest wymagany.", 20030
         )
+    if not destination.lstrip("+").isdigit():
+        raise ApiError(
+            400, "Wrong format of phone number.", "Niepoprawny format numeru telefonu.", 20021
+        )
     require_logged_in(a)
-    require_call(a)
-    calls.hangup(c, a, c.api_rng)
+    require_connected(a)
+    require_softphone(a)
+    target = next((b for b in c.real_agents() if str(b.number) == destination), None)
+    if target is None:
+        calls.hangup(c, a, c.api_rng)
+        return 201, None
+    if target is a or not target.is_free():
+        raise ApiError(
+            400,
+            "Destination agent is not available.",
+            "Agent docelowy nie jest dostępny.",
+            20031,
+        )
+    calls.transfer_to(c, a.call, target, "blind", c.api_rng)
     return 201, None
 
 

@@ -186,24 +186,36 @@ def connect(c, call, rng):
 def transfer(c, call, leg, rng):
     if call.ended or call.leg != leg:
         return
-    q = call.queue
     target = pick_agent(c, [g["group_id"] for g in c.groups], {call.agent.login})
     if target is None:
         c.schedule(talk_time(rng) / 2, complete_inbound, c, call, leg, None, rng)
         return
-    kind = "attended" if rng.random() < 0.6 else "blind"
-    c.emit(
-        "QUEUE_TRANSFERRED_TO_AGENT",
-        connection_id=call.connection_id,
-        type=kind,
-        queue_id=q["queue_id"],
-        agent_login=target.login,
-        destination_number=target.number,
-    )
-    complete_inbound(c, call, leg, "agent", rng, final=False)
-    call.agent, call.leg, call.t_ring = target, call.leg + 1, c.t
-    call.ended = False
-    connect(c, call, rng)
+    transfer_to(c, call, target, "attended" if rng.random() < 0.6 else "blind", rng)
+
+
+def transfer_to(c, call, target, kind, rng):
+    """A connected call moves to another agent: the first agent's leg completes, the target's
+    connects (QUEUE_TRANSFERRED_TO_AGENT for a queue call, as Thulium reports it)."""
+    if call.kind == "inbound":
+        c.emit(
+            "QUEUE_TRANSFERRED_TO_AGENT",
+            connection_id=call.connection_id,
+            type=kind,
+            queue_id=call.queue["queue_id"],
+            agent_login=target.login,
+            destination_number=target.number,
+        )
+        complete_inbound(c, call, call.leg, "agent", rng, final=False)
+        call.agent, call.leg, call.t_ring = target, call.leg + 1, c.t
+        call.ended = False
+        call.held = call.muted = False
+        connect(c, call, rng)
+        return
+    # an agent-placed call: the same call, now the target's (end_agent_call releases them)
+    first, activity = call.agent, call.agent.activity
+    call.agent, call.held, call.muted = target, False, False
+    c.set_activity(target, activity, call)
+    release(c, first)
 
 
 def complete_inbound(c, call, leg, reason, rng, final=True):
@@ -285,10 +297,10 @@ def campaign_event(c, action, call, **extra):
     c.emit(action, **fields)
 
 
-def agent_call_answer(c, call, rng):
+def agent_call_answer(c, call, rng, answered=False):
     if call.ended or call.state != "ringing":
         return
-    if rng.random() < 0.15:
+    if not answered and rng.random() < 0.15:
         return end_agent_call(c, call, "OUTBOUND_NO_ANSWER")
     call.state, call.t_answer = "connected", c.t
     c.set_activity(call.agent, "OUTBOUND_CALL" if call.campaign else "CALL", call)

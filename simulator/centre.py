@@ -95,6 +95,8 @@ class Agent:
         self.last_change = 0.0
         self.chats = set()
         self.last_queue_call = None
+        # Thulium Softphone: answer/hold/mute/transfer through the API work only with it
+        self.softphone = agent_id % 5 != 0
 
     def status(self):
         if not self.logged_in:
@@ -320,6 +322,7 @@ class Centre:
                 presence_pause_id=a.pause_id,
                 activity=a.activity,
                 chats=sorted(a.chats),
+                softphone=a.softphone,
             )
             c = a.call
             if c is not None:
@@ -330,6 +333,9 @@ class Centre:
                     "queue_id": getattr(c, "queue_id", None),
                     "outbound_id": getattr(c, "outbound_id", None),
                     "phone_number": getattr(c, "phone_number", None),
+                    "held": getattr(c, "held", False),
+                    "muted": getattr(c, "muted", False),
+                    "recording": getattr(c, "recording", True),
                 }
             out.append(d)
         return out

@@ -137,3 +137,14 @@ def event(c, req):
     else:  # raw event: sent as given, no state change
         c.emit(action, **p)
     return 201, {"events": _events_since(c, before)}
+
+
+@route("POST", r"_sim/softphone", auth=False)
+def softphone(c, req):
+    """Whether an agent uses Thulium Softphone (the API's answer/hold/mute/transfer need it)."""
+    a = c.agent(str(req.get("agent_login") or ""))
+    if a is None:
+        raise ApiError(404, "Agent not found.", "Nie znaleziono agenta.", 20404)
+    v = req.get("softphone", True)
+    a.softphone = v is True or str(v).lower() in ("1", "true", "yes", "on")
+    return 200, {"agent_login": a.login, "softphone": a.softphone}
