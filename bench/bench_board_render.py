@@ -8,7 +8,8 @@ Real parts: the simulator (--agents 1000 --no-traffic) polled once into a migrat
   and the same for 10 and 200 logins;
 - what an agent change costs the pusher (the rows and counts of live._push_agents and the
   queue tiles' agents lines of live_queues.push_agents), rendered for every team and language
-  (sends counted, not sent), with one team ("all") and with 10 supervisors' teams (one group each, then pairs).
+  (sends counted, not sent), with one team ("all") and with 10 supervisors' teams (one group
+  each, then pairs).
 
     .venv/bin/python bench/bench_board_render.py [--runs 30]
 """
@@ -16,9 +17,9 @@ Real parts: the simulator (--agents 1000 --no-traffic) polled once into a migrat
 import argparse
 import gzip
 import random
-from itertools import combinations
 import sys
 import time
+from itertools import combinations
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
