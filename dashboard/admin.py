@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from crm_bridge.queue_events import recount_queue
 
-from .models import Profile, Queue, QueueCall, Wallboard
+from .models import Profile, Queue, QueueCall, Threshold, Wallboard
 
 
 @admin.register(Queue)
@@ -61,3 +61,12 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "language")
     list_filter = ("language",)
     search_fields = ("user__username",)
+
+
+@admin.register(Threshold)
+class ThresholdAdmin(admin.ModelAdmin):
+    """When an agent row or a queue tile turns amber or red (board and wallboards alike)."""
+
+    list_display = ("__str__", "metric", "pause_reason", "queue", "amber", "red", "unit")
+    list_editable = ("amber", "red")
+    list_filter = ("metric",)
