@@ -41,3 +41,39 @@ class CallForm(forms.Form):
         if outbound_id and len(outbound_id) != 5:
             raise forms.ValidationError(_("A campaign id has five characters, e.g. 00001."))
         return outbound_id
+
+
+class TransferForm(forms.Form):
+    """Transfer an agent's call (POST agents/:login/transfer, `destination` a phone number):
+    to another agent (their number, from the agents this user may act on) or to a number."""
+
+    to_agent = forms.ChoiceField(label=_("To agent"), required=False, choices=())
+    destination = forms.CharField(label=_("Or to a number"), max_length=32, required=False)
+
+    def __init__(self, *args, agent=None, agents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = {
+            a.login: a for a in agents if a.number and a.status != "OFF" and a.pk != agent.pk
+        }
+        self.fields["to_agent"].choices = [("", "—")] + [
+            (a.login, f"{a} ({a.number}) — {a.get_status_display()}") for a in self.targets.values()
+        ]
+
+    def clean_destination(self):
+        number = re.sub(r"[\s\-()]", "", self.cleaned_data["destination"])
+        if number and not re.fullmatch(r"\+?\d{3,20}", number):
+            raise forms.ValidationError(
+                _("Enter a phone number: digits, optionally starting with +.")
+            )
+        return number
+
+    def clean(self):
+        data = super().clean()
+        to_agent, number = data.get("to_agent"), data.get("destination")
+        if self.errors:
+            return data
+        if bool(to_agent) == bool(number):
+            raise forms.ValidationError(_("Choose an agent or enter a number (one of them)."))
+        if to_agent:
+            data["destination"] = self.targets[to_agent].number
+        return data

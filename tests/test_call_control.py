@@ -146,8 +146,8 @@ def wait_for(predicate, timeout=30.0):
     raise AssertionError("not in time")
 
 
-def test_a_queue_call_transferred_fires_thuliums_webhooks(simulator, hang_up_after):
-    seq = simulator.state()["last_event_seq"]
+def queue_call_answered(simulator) -> tuple[str, str]:
+    """A queue call comes in, rings an agent, who answers it (through the softphone)."""
     simulator.control("event", {"action": "INBOUND_CALL"})
 
     def ringing():
@@ -159,6 +159,12 @@ def test_a_queue_call_transferred_fires_thuliums_webhooks(simulator, hang_up_aft
     login, connection_id = agent["login"], agent["call"]["connection_id"]
     simulator.control("softphone", {"agent_login": login, "softphone": True})
     client.answer(login)
+    return login, connection_id
+
+
+def test_a_queue_call_transferred_fires_thuliums_webhooks(simulator, hang_up_after):
+    seq = simulator.state()["last_event_seq"]
+    login, connection_id = queue_call_answered(simulator)
     target = free_agent(simulator, exclude={login})
     hang_up_after.extend([login, target["login"]])
     client.transfer(login, str(target["number"]))

@@ -15,7 +15,7 @@ from crm_bridge.models import ActionLog, Agent
 
 from ..agent_day import agent_day
 from ..board import SORT_COLUMNS, board_context, matches, sort_agents
-from ..forms import CallForm, PauseForm
+from ..forms import CallForm, PauseForm, TransferForm
 from ..teams import ACT, may_act_on, scope_of
 
 ACTIONS = {
@@ -25,7 +25,17 @@ ACTIONS = {
     "logout": (pgettext_lazy("action", "Log out"), None),
     "call": (pgettext_lazy("action", "Call"), CallForm),
     "hangup": (pgettext_lazy("action", "Hang up"), None),
+    # call control (Thulium Softphone; stop_recording and call_preview work without it)
+    "answer": (pgettext_lazy("action", "Answer"), None),
+    "transfer": (pgettext_lazy("action", "Transfer"), TransferForm),
+    "hold": (pgettext_lazy("action", "Hold"), None),
+    "unhold": (pgettext_lazy("action", "Unhold"), None),
+    "mute": (pgettext_lazy("action", "Mute"), None),
+    "unmute": (pgettext_lazy("action", "Unmute"), None),
+    "stop_recording": (pgettext_lazy("action", "Stop recording"), None),
+    "call_preview": (pgettext_lazy("action", "Call preview record"), None),
 }
+LAST_CALL = "last_call"  # a read, shown in the action dialog: not an action
 
 
 @login_required
@@ -54,11 +64,14 @@ def agent_today(request: HttpRequest, login: str) -> HttpResponse:
 @login_required
 def action_form(request: HttpRequest, login: str, action: str) -> HttpResponse:
     """The dialog for actions that need input (pause reason, number to call)."""
+    if action == LAST_CALL:
+        return last_queue_call(request, login)
     agent = _may_act_on(request, login)
     title, form_class = _action(action)
     if form_class is None:
         raise Http404(_("This action takes no input"))
-    context = {"agent": agent, "action": action, "title": title, "form": form_class()}
+    form = form_class(**_form_context(request, form_class, agent))
+    context = {"agent": agent, "action": action, "title": title, "form": form}
     return render(request, "dashboard/board.html#action-form", context)
 
 
@@ -69,7 +82,7 @@ def agent_action(request: HttpRequest, login: str, action: str) -> HttpResponse:
     title, form_class = _action(action)
     params = {}
     if form_class is not None:
-        form = form_class(request.POST)
+        form = form_class(request.POST, **_form_context(request, form_class, agent))
         if not form.is_valid():
             context = {"agent": agent, "action": action, "title": title, "form": form}
             return render(request, "dashboard/board.html#action-form", context)
@@ -92,6 +105,8 @@ def agent_action(request: HttpRequest, login: str, action: str) -> HttpResponse:
             request, _("%(action)s: %(agent)s — done.") % {"action": title, "agent": agent}
         )
         sync.refresh_agent(login)
+        if params.get("to_agent"):  # a transfer: the call is now theirs
+            sync.refresh_agent(params["to_agent"])
     entry.save()
     if not request.htmx:
         return redirect("board")
@@ -125,7 +140,30 @@ def _action(action: str):
 def _call_thulium(action: str, login: str, params: dict) -> None:
     if action == "pause":
         client.pause(login, params["pause_id"])
+    elif action == "transfer":
+        client.transfer(login, params["destination"])
     elif action == "call":
         client.call(login, params["phone_number"], outbound_id=params.get("outbound_id", ""))
     else:
         getattr(client, action)(login)
+
+
+def _form_context(request: HttpRequest, form_class, agent: Agent) -> dict:
+    """A transfer offers the agents this user may act on (their team's)."""
+    if form_class is not TransferForm:
+        return {}
+    agents = scope_of(request.user).agents(Agent.objects.filter(active=True))
+    return {"agent": agent, "agents": agents}
+
+
+@login_required
+def last_queue_call(request: HttpRequest, login: str) -> HttpResponse:
+    """The agent's last queue call of the last 24 hours, asked of Thulium when a supervisor
+    opens it (GET agents/:login/last_queue_call); never on the live path."""
+    agent = _in_scope(request, login)
+    context = {"agent": agent, "last_call": None, "error": None}
+    try:
+        context["last_call"] = client.get_last_queue_call(login)
+    except ThuliumError as exc:
+        context["error"] = exc
+    return render(request, "dashboard/board.html#last-call", context)
