@@ -62,6 +62,26 @@ def status_counts(scope: Scope = EVERYONE) -> list[dict]:
     return [{"status": s, "label": s.label, "count": counts.get(s, 0)} for s in STATUS_ORDER]
 
 
+def counts_by_team(scopes) -> dict:
+    """Each team's status counts (scope key -> status_counts), from one query."""
+    by_group: dict = {}
+    active = Agent.objects.filter(active=True).values_list("group_id", "status")
+    for group_id, status, n in active.annotate(n=Count("id")):
+        by_group.setdefault(group_id, {}).setdefault(status, 0)
+        by_group[group_id][status] += n
+    teams = {}
+    for scope in scopes:
+        counts: dict = {}
+        for group_id, statuses in by_group.items():
+            if scope.has(group_id):
+                for status, n in statuses.items():
+                    counts[status] = counts.get(status, 0) + n
+        teams[scope.key] = [
+            {"status": s, "label": s.label, "count": counts.get(s, 0)} for s in STATUS_ORDER
+        ]
+    return teams
+
+
 def logged_in(counts: list[dict]) -> int:
     return sum(c["count"] for c in counts if c["status"] != AgentStatus.OFF)
 

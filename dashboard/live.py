@@ -15,11 +15,10 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from crm_bridge.models import Agent
 from crm_bridge.signals import agents_changed, campaigns_changed, poll_health_changed
 from crm_bridge.sync import data_health
 
-from .board import board_context, rows_context
+from .board import board_context, counts_by_team, logged_in, rows_context
 from .campaign_board import campaigns_context, campaigns_with, visible
 from .models import Profile
 from .teams import EVERYONE, Scope
@@ -172,14 +171,29 @@ def agents_update(logins: list[str], context: dict | None = None) -> str:
 
 @receiver(agents_changed)
 def _push_agents(sender, logins, **kwargs):
-    group_of = dict(Agent.objects.filter(login__in=logins).values_list("login", "group_id"))
-    for scope in board_scopes():  # each team's rows and counts: queried once, rendered per language
-        mine = [login for login in logins if login in group_of and scope.has(group_of[login])]
-        if mine:
-            context = rows_context(mine, scope)
-            broadcast_boards(
-                lambda _, mine=mine, context=context: agents_update(mine, context), [scope]
-            )
+    """Each team's boards get its own changed agents' rows and its status counts: the agents
+    queried once, each row rendered once per language whatever the number of teams it is in,
+    the counts once per team and language."""
+    scopes = board_scopes()
+    context = rows_context(logins)
+    counts = counts_by_team(scopes)
+    rows: dict = {}  # language -> login -> the row's html
+    for scope in scopes:
+        mine = [agent for agent in context["agents"] if scope.has(agent.group_id)]
+        if not mine:
+            continue
+        team = {**context, "counts": counts[scope.key], "logged_in": logged_in(counts[scope.key])}
+        for language in languages():
+            with translation.override(language):
+                done = rows.setdefault(language, {})
+                for agent in mine:
+                    if agent.login not in done:
+                        done[agent.login] = render_to_string(
+                            f"{BOARD}#agent-row", {**context, "agent": agent}
+                        )
+                html = "".join(done[agent.login] for agent in mine)
+                html += render_to_string(f"{BOARD}#status-counts", team)
+            broadcast(board_group(language, scope), html)
 
 
 @receiver(poll_health_changed)

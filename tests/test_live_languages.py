@@ -40,7 +40,7 @@ def counted(monkeypatch):
     render, send = live.render_to_string, live.group_send
 
     def counting_render(name, *args, **kwargs):
-        if name.endswith("#changed-rows"):
+        if name.endswith("#agent-row"):
             seen["renders"] += 1
         return render(name, *args, **kwargs)
 
