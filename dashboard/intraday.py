@@ -106,3 +106,10 @@ def chart_data(rows: list[Row], minutes: int) -> dict:
         "offered_last_week": [r.last_week.offered for r in rows],
         "service_level_last_week": [rounded(r.last_week.service_level) for r in rows],
     }
+
+
+def today(queue: Queue, now: datetime | None = None) -> dict:
+    """A wallboard's intraday chart: the queue's day so far, in 15-minute intervals."""
+    now = now or timezone.now()
+    rows = intraday(queue, now.astimezone(tenant_tz()).date(), SIZES[0], now)
+    return {"queue": queue, "rows": rows, "chart": chart_data(rows, SIZES[0])}

@@ -9,6 +9,11 @@ urlpatterns = [
     path("reports/work/", reports.work_report, name="work-report"),
     path("intraday/", intraday.intraday_page, name="intraday"),
     path("wallboard/<str:token>/", wallboards.wallboard, name="wallboard"),
+    path(
+        "wallboard/<str:token>/intraday/",
+        wallboards.wallboard_intraday,
+        name="wallboard-intraday",
+    ),
     path("wallboards/", wallboards.wallboard_list, name="wallboards"),
     path("wallboards/new/", wallboards.wallboard_create, name="wallboard-create"),
     path("wallboards/<int:pk>/edit/", wallboards.wallboard_edit, name="wallboard-edit"),

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from crm_bridge.models import Agent, AgentStatus
 from crm_bridge.sync import data_health
 
+from . import intraday
 from .models import Wallboard
 from .queues import QueueStats, queue_stats
 
@@ -45,8 +46,10 @@ def campaigns_available() -> bool:
 
 
 def active_wallboards():
-    return Wallboard.objects.filter(revoked_at__isnull=True).prefetch_related(
-        "queues", "agent_groups"
+    return (
+        Wallboard.objects.filter(revoked_at__isnull=True)
+        .select_related("intraday_queue")
+        .prefetch_related("queues", "agent_groups")
     )
 
 
@@ -135,6 +138,8 @@ def context(wallboard: Wallboard, stats=None, agents=None, now=None) -> dict:
         ctx["agent_counts"] = _counts([agent.status for agent in shown])
     if wallboard.shows_campaigns:
         ctx["campaigns"] = shown_campaigns(wallboard)
+    if wallboard.intraday_queue is not None:
+        ctx["intraday"] = intraday.today(wallboard.intraday_queue, now)
     return ctx
 
 

@@ -106,3 +106,31 @@ def test_the_intraday_chart_and_table_show_a_few_calls(page, login, stack):
     assert page.locator("nav").count() == 1  # the body alone was swapped in
     assert page.evaluate("window.__cspViolations") == []
     assert problems == []
+
+
+def test_a_wallboard_shows_a_queues_intraday_chart(page, stack):
+    queue = random.randint(900, 9999)
+    start = _quarter_before(20)
+    _answered(stack, queue, f"w{queue}-1", start, 60, 8, 100)
+    token = stack.manage(
+        "wallboard_create", f"Chart {queue}", "--kind", "queues", "--language", "en",
+        "--queue", str(queue),
+    ).strip()  # fmt: skip
+    stack.manage(
+        "shell",
+        "-c",
+        "from dashboard.models import Queue, Wallboard; "
+        f"Wallboard.objects.filter(token={token!r}).update("
+        f"intraday_queue=Queue.objects.get(kind='call', number={queue}))",
+    )
+    page.add_init_script(WATCH_VIOLATIONS)
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{stack.url}/wallboard/{token}/")
+    chart = page.locator('#wb-intraday-chart[data-drawn="true"]')
+    expect(chart.locator("canvas")).to_have_count(1)
+    expect(chart.locator(".u-legend")).to_contain_text("Offered a week before")
+    assert chart.locator("canvas").bounding_box()["height"] >= 300  # readable across a room
+    assert page.evaluate("window.__cspViolations") == []
+    assert problems == []

@@ -61,6 +61,15 @@ class Wallboard(models.Model):
     campaign_ids = models.JSONField(
         default=list, blank=True, help_text=_("Campaign ids (campaign tiles come with issue #4).")
     )
+    intraday_queue = models.ForeignKey(
+        Queue,
+        verbose_name=_("intraday chart"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Also show this queue's day in 15-minute intervals, beside a week before."),
+    )
     theme = models.CharField(_("theme"), max_length=5, choices=Theme, default=Theme.DARK)
     language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.PL)
     font_scale = models.DecimalField(_("font scale"), max_digits=3, decimal_places=2, default=1)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import wallboards
+from .. import intraday, wallboards
 from ..live_queues import tell_wallboard
 from ..models import Wallboard
 from ..models.wallboards import METRICS
@@ -37,6 +37,21 @@ def wallboard(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404(_("No such wallboard"))
     with translation.override(board.language):  # the wallboard's language, not the viewer's
         response = render(request, "dashboard/wallboard.html", wallboards.context(board))
+    return _private(response)
+
+
+def wallboard_intraday(request: HttpRequest, token: str) -> HttpResponse:
+    """The wallboard's intraday chart alone: the page fetches it again every minute."""
+    board = wallboards.find(token)
+    if board is None or board.intraday_queue_id is None:
+        raise Http404(_("No such wallboard"))
+    with translation.override(board.language):
+        ctx = {"wb": board, "intraday": intraday.today(board.intraday_queue)}
+        response = render(request, "dashboard/wallboard.html#wb-intraday", ctx)
+    return _private(response)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -62,6 +77,7 @@ class WallboardForm(forms.ModelForm):
             "kind",
             "queues",
             "agent_groups",
+            "intraday_queue",
             "theme",
             "language",
             "font_scale",
