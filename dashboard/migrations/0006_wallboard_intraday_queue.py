@@ -5,15 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0005_teams'),
+        ("dashboard", "0005_teams"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='wallboard',
-            name='intraday_queue',
-            field=models.ForeignKey(blank=True, help_text="Also show this queue's day in 15-minute intervals, beside a week before.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='dashboard.queue', verbose_name='intraday chart'),
+            model_name="wallboard",
+            name="intraday_queue",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Also show this queue's day in 15-minute intervals, beside a week before.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="dashboard.queue",
+                verbose_name="intraday chart",
+            ),
         ),
     ]
