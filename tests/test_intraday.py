@@ -6,10 +6,14 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from crm_bridge import pipeline, receiver
+from crm_bridge.models import AgentGroup
 from crm_bridge.parse import format_local
+from dashboard.models import Queue
+from dashboard.teams import set_teams
 
 pytestmark = pytest.mark.django_db
 FORM = "application/x-www-form-urlencoded"
@@ -84,7 +88,9 @@ def intraday(client, **query) -> dict[str, dict[str, str]]:
 
 @pytest.fixture
 def supervisor(client, django_user_model):
+    """A supervisor who sees every team's queues."""
     user = django_user_model.objects.create_user("sup", password="pw-123456789")
+    user.user_permissions.add(Permission.objects.get(codename="see_all_agents"))
     client.force_login(user)
     return client
 
@@ -215,6 +221,21 @@ def test_todays_page_refreshes_its_numbers_alone(supervisor):
     assert "<nav" not in body and 'data-field="offered">1<' in body
     past = supervisor.get("/intraday/", {"queue": "155", "day": DAY}).content.decode()
     assert "hx-trigger" not in past  # a past day does not change
+
+
+def test_a_team_sees_only_the_queues_it_serves(client, django_user_model):
+    deliver(a_morning())
+    Queue.objects.get(number=155).agent_groups.set([AgentGroup.objects.create(group_id=3)])
+    Queue.objects.get(number=156).agent_groups.set([AgentGroup.objects.create(group_id=4)])
+    user = django_user_model.objects.create_user("ewa")
+    client.force_login(user)
+    assert client.get("/intraday/").status_code == 403  # no team yet: told so
+    set_teams(user, [3])
+    page = client.get("/intraday/", {"day": DAY})
+    assert [q.number for q in page.context["queues"]] == [155]
+    # Another team's queue asked for by name: this team's own is shown instead.
+    other = client.get("/intraday/", {"queue": "156", "day": DAY})
+    assert other.context["queue"].number == 155
 
 
 def test_it_requires_logging_in(client):

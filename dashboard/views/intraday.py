@@ -12,6 +12,8 @@ from crm_bridge.parse import tenant_tz
 
 from ..intraday import SIZES, chart_data, intraday, total
 from ..models import Queue
+from ..queues import queue_stats
+from ..teams import scope_of
 
 
 def _day(value: str) -> date:
@@ -28,7 +30,13 @@ def _minutes(value: str) -> int:
 
 @login_required
 def intraday_page(request: HttpRequest) -> HttpResponse:
-    queues = list(Queue.objects.filter(hidden=False))
+    scope = scope_of(request.user)
+    if scope is None:  # no team, and may not see every queue
+        return render(request, "dashboard/no_team.html", status=403)
+    if scope.everyone:
+        queues = list(Queue.objects.filter(hidden=False))
+    else:  # the queues the user's teams serve, as on the board
+        queues = [s.queue for s in scope.queues(queue_stats())]
     wanted = request.GET.get("queue", "")
     queue = next((q for q in queues if q.key == wanted), queues[0] if queues else None)
     day, minutes = _day(request.GET.get("day", "")), _minutes(request.GET.get("minutes", ""))
