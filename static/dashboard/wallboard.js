@@ -111,7 +111,27 @@
     grid.insertBefore(cell, next);
   }
 
+  // Whatever it is told to show fits the screen with no scrolling: the type shrinks (--fit,
+  // a factor on the wallboard's own scale) until it does, and grows back when there is room.
+  var fitPending = false;
+  function fit() {
+    var html = document.documentElement, factor = 1;
+    html.style.setProperty("--fit", "1");
+    for (var i = 0; i < 8 && html.scrollHeight > innerHeight + 1 && factor > 0.35; i++) {
+      factor *= Math.max(0.8, Math.sqrt(innerHeight / html.scrollHeight));
+      html.style.setProperty("--fit", factor.toFixed(3));
+    }
+  }
+  function fitSoon() {
+    if (fitPending) return;
+    fitPending = true;
+    setTimeout(function () { fitPending = false; fit(); }, 500);
+  }
+  document.addEventListener("htmx:wsAfterMessage", fitSoon);
+  window.addEventListener("resize", fitSoon);
+
   document.addEventListener("DOMContentLoaded", function () {
+    fit();
     clock(); levels(); beepOnNewRed();
     setInterval(function () {
       clock(); levels(); beepOnNewRed();

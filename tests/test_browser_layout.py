@@ -1,0 +1,74 @@
+"""One screen that shows what matters, as a supervisor's and a floor's screens show it: at
+1400x900 the queue summary and at least 15 agent rows without scrolling; at 390 px wide the
+board has no horizontal scroll; at 1920x1080 the demo wallboard (its queues and 40 agents)
+fits the screen. Screenshots are kept in the test's folder."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def _rows_in_view(page) -> int:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('tr.agent:not([hidden])')].filter(r => {
+             const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight;
+           }).length"""
+    )
+
+
+def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(f"{stack.url}/login/")
+        page.fill("input[name=username]", stack.username)
+        page.fill("input[name=password]", stack.password)
+        page.click("button[type=submit]")
+        expect(page.locator("tr.agent").first).to_be_visible(timeout=15_000)
+        page.screenshot(path=tmp_path / "board-1400x900.png")
+        panel = page.locator("#queue-panel").bounding_box()
+        assert (
+            panel and panel["y"] + min(panel["height"], 1) < 900
+        )  # the queue summary is on screen
+        assert _rows_in_view(page) >= 15, _rows_in_view(page)
+    finally:
+        context.close()
+
+
+def test_a_phone_sized_board_has_no_horizontal_scroll(browser, stack, tmp_path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(f"{stack.url}/login/")
+        page.fill("input[name=username]", stack.username)
+        page.fill("input[name=password]", stack.password)
+        page.click("button[type=submit]")
+        expect(page.locator("tr.agent").first).to_be_visible(timeout=15_000)
+        page.screenshot(path=tmp_path / "board-390.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth + 1")
+    finally:
+        context.close()
+
+
+def test_the_demo_wallboard_fits_a_full_hd_screen(browser, stack, tmp_path):
+    for queue in stack.sim.state()["queues"]:  # every queue of the demo centre has a call
+        call = {"action": "ENTER_QUEUE", "connection_id": f"layout-{queue['queue_id']}",
+                "queue_id": str(queue["queue_id"]), "date": stack.sim.state()["now"]}  # fmt: skip
+        assert stack.webhook(call).status_code == 200
+    links = stack.manage("wallboard_links")
+    url = next(word for word in links.split() if "/wallboard/" in word)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(stack.url + "/wallboard/" + url.split("/wallboard/", 1)[1])
+        expect(page.locator(".wb-agent").first).to_be_visible(timeout=15_000)
+        expect(page.locator(".wb-tile")).to_have_count(len(stack.sim.state()["queues"]))
+        page.wait_for_timeout(1_000)  # the page fits itself to the screen
+        page.screenshot(path=tmp_path / "wallboard-1920x1080.png")
+        assert page.evaluate(
+            "document.documentElement.scrollHeight <= innerHeight + 1"
+            " && document.documentElement.scrollWidth <= innerWidth + 1"
+        )
+    finally:
+        context.close()
