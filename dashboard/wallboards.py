@@ -1,6 +1,7 @@
 """What a wallboard shows: only the queues, agents and campaigns chosen for it, in its
-language (the same catalogue as the rest of the UI: locale/), with amber/red levels from its
-thresholds. Rendered once per wallboard per change, with its language active."""
+language (the same catalogue as the rest of the UI: locale/), with amber/red levels from the
+shared thresholds (dashboard/alerts.py), or its own where it overrides them. Rendered once per
+wallboard per change, with its language active."""
 
 import functools
 
@@ -112,16 +113,16 @@ def _label(agents: list[Agent]) -> list[Agent]:
 
 def decorate_tile(wallboard: Wallboard, s: QueueStats, now) -> dict:
     """A queue tile's numbers and levels on this wallboard."""
-    longest = s.longest_wait(now)
+    longest, q = s.longest_wait(now), s.queue
     levels = {
-        "waiting": wallboard.level("waiting", s.waiting),
-        "longest_wait": wallboard.level("longest_wait", longest),
-        "service_level": wallboard.level("service_level", s.today.service_level),
-        "abandon_rate": wallboard.level("abandon_rate", s.today.abandon_rate),
-        "asa": wallboard.level("asa", s.today.asa),
+        "waiting": wallboard.level("waiting", s.waiting, q),
+        "longest_wait": wallboard.level("longest_wait", longest, q),
+        "service_level": wallboard.level("service_level", s.today.service_level, q),
+        "abandon_rate": wallboard.level("abandon_rate", s.today.abandon_rate, q),
+        "asa": wallboard.level("asa", s.today.asa, q),
     }
     worst = "red" if "red" in levels.values() else "amber" if "amber" in levels.values() else ""
-    amber, red = wallboard.threshold("longest_wait")
+    amber, red = wallboard.threshold("longest_wait", q)
     return {"s": s, "levels": levels, "level": worst, "longest_amber": amber, "longest_red": red}
 
 

@@ -145,3 +145,32 @@ def test_the_board_carries_each_rows_alert_and_limits(client):
     fine = page[page.index('id="agent-fine"') :].split("</tr>")[0]
     assert 'data-alert=""' in fine
     assert 'id="attention"' in page
+
+
+def test_wallboards_use_the_shared_thresholds_unless_they_override_them(admin_client):
+    from dashboard.models import Wallboard
+    from dashboard.wallboards import decorate_tile
+
+    q = Queue.objects.create(number=155, sl_target_percent=90)
+    board = Wallboard.objects.create(name="Hala")
+    assert decorate_tile(board, stats(q, waiting=6), NOW)["level"] == "red"
+    Threshold.objects.filter(metric="waiting", queue=None).update(amber=8, red=12)
+    alerts._memo.clear()  # (an update() sends no signal; the admin's save does)
+    assert decorate_tile(board, stats(q, waiting=6), NOW)["level"] == ""  # follows the change
+    assert (
+        decorate_tile(board, stats(q, answered=100, in_sl=85), NOW)["levels"]["service_level"]
+        == "amber"
+    )
+    Threshold.objects.create(metric="waiting", queue=q, amber=2, red=4)
+    assert decorate_tile(board, stats(q, waiting=4), NOW)["level"] == "red"  # the queue's own
+    board.thresholds = {"waiting": {"amber": 20, "red": 30}}
+    assert decorate_tile(board, stats(q, waiting=4), NOW)["level"] == ""  # the wallboard's own
+
+    # The form keeps as the wallboard's own only what differs from the shared thresholds.
+    form = {"name": "Hala B", "kind": "queues", "theme": "dark", "language": "pl"}
+    form |= {"font_scale": "1", "waiting_amber": 8, "waiting_red": 12, "asa_amber": 25}
+    form |= {"longest_wait_amber": 30, "longest_wait_red": 60, "asa_red": 40}
+    form |= {"service_level_amber": 80, "service_level_red": 60}
+    form |= {"abandon_rate_amber": 5, "abandon_rate_red": 10}
+    assert admin_client.post("/wallboards/new/", form).status_code == 302
+    assert Wallboard.objects.get(name="Hala B").thresholds == {"asa": {"amber": 25, "red": 40}}

@@ -12,7 +12,8 @@ from crm_bridge.models import AgentGroup
 
 from .queues import Queue
 
-# metric -> (amber, red) defaults; "down" metrics are bad when they fall (service level).
+# metric -> (amber, red) defaults when the shared thresholds (models/alerts.py) have none;
+# "down" metrics are bad when they fall (service level).
 METRICS = {
     "waiting": {"direction": "up", "amber": 3, "red": 6},
     "longest_wait": {"direction": "up", "amber": 30, "red": 60},
@@ -126,16 +127,32 @@ class Wallboard(models.Model):
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at", "updated_at"])
 
-    def threshold(self, metric: str) -> tuple[float, float]:
+    def threshold(self, metric: str, queue: Queue | None = None) -> tuple[float, float]:
+        """(amber, red) for a metric on this wallboard: its own, if it overrides them, else
+        the shared thresholds (Admin → Thresholds, dashboard/alerts.py: the queue's own, else
+        every queue's), as on the board. A service level with no amber set there is amber
+        below the queue's own target."""
         chosen = self.thresholds.get(metric) or {}
-        default = METRICS[metric]
-        return chosen.get("amber", default["amber"]), chosen.get("red", default["red"])
+        shared = self.shared_threshold(metric, queue)
+        return chosen.get("amber", shared[0]), chosen.get("red", shared[1])
 
-    def level(self, metric: str, value) -> str:
+    @staticmethod
+    def shared_threshold(metric: str, queue: Queue | None = None) -> tuple[float, float]:
+        from ..alerts import thresholds
+
+        default = METRICS[metric]
+        row = thresholds().get(metric, queue.pk if queue is not None else None)
+        amber = row.amber if row is not None else default["amber"]
+        if amber is None:  # service level: the queue's own target
+            amber = queue.sl_target_percent if queue is not None else default["amber"]
+        red = row.red if row is not None and row.red is not None else default["red"]
+        return amber, red
+
+    def level(self, metric: str, value, queue: Queue | None = None) -> str:
         """ "", "amber" or "red" for a metric's value on this wallboard."""
         if value is None or metric not in METRICS:
             return ""
-        amber, red = self.threshold(metric)
+        amber, red = self.threshold(metric, queue)
         if METRICS[metric]["direction"] == "down":
             return "red" if value < red else "amber" if value < amber else ""
         return "red" if value >= red else "amber" if value >= amber else ""

@@ -135,13 +135,14 @@ class WallboardForm(forms.ModelForm):
         return data
 
     def save(self, commit=True):
-        self.instance.thresholds = {
-            metric: {
-                "amber": self.cleaned_data[f"{metric}_amber"],
-                "red": self.cleaned_data[f"{metric}_red"],
-            }
-            for metric in METRICS
-        }
+        # Only what differs from the shared thresholds (Admin → Thresholds) is the
+        # wallboard's own: the rest follows them, also when an admin changes them later.
+        chosen = {}
+        for metric in METRICS:
+            amber, red = self.cleaned_data[f"{metric}_amber"], self.cleaned_data[f"{metric}_red"]
+            if (amber, red) != Wallboard.shared_threshold(metric):
+                chosen[metric] = {"amber": amber, "red": red}
+        self.instance.thresholds = chosen
         if "campaigns" in self.fields:
             self.instance.campaign_ids = self.cleaned_data.get("campaigns") or []
         return super().save(commit)
