@@ -1,7 +1,10 @@
 """What the agent board shows, shared by the page, its fragments and the live push."""
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +30,7 @@ STATUS_ORDER = [
 
 
 def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
+    day_url = reverse("agent-today", args=["__login__"])  # once, not a reverse() per row
     queue_names = {q.number: q.display_name for q in Queue.objects.filter(kind=Queue.Kind.CALL)}
     campaign_names = dict(Campaign.objects.values_list("campaign_id", "name"))
     for agent in agents:
@@ -34,6 +38,7 @@ def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
         agent.campaign_name = campaign_names.get(agent.call_campaign_id, agent.call_campaign_id)
         agent.pause_label = PauseReason.label(agent.pause_id, pause_names)
         agent.group_name = group_names.get(agent.group_id, "")
+        agent.day_url = day_url.replace("__login__", quote(agent.login, safe=""))
         agent.is_on_call = agent.status in ON_CALL
         agent.pending_label = _pending_label(agent, pause_names)
         # The phone is worth a word only while the agent should be taking calls.

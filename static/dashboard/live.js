@@ -164,7 +164,8 @@
   // --- Row actions (one delegated handler; rows carry only data-action) ---------------------
   document.addEventListener("click", function (e) {
     var who = e.target.closest("tr.agent td.who");
-    if (who && window.htmx) {  // the agent's day so far
+    if (who && window.htmx) {  // the agent's day so far (a link: the keyboard opens it too)
+      e.preventDefault();
       var template = who.closest("[data-action-url]").dataset.actionUrl;
       var login = encodeURIComponent(who.parentElement.dataset.login);
       var url = template.replace("__login__", login).replace("__action__/", "today/");
