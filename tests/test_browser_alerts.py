@@ -1,6 +1,7 @@
 """Alerts in a real Chromium against the whole running product: a pause that crosses its
 reason's limit turns the row amber then red at that moment, with no event arriving, says so in
-words, and the attention strip lists it; a click on the entry goes to the row."""
+words, and the attention strip lists it; a click on the entry goes to the row; opted in, a new
+red one is announced (sound, browser notification)."""
 
 import time
 
@@ -44,6 +45,7 @@ def test_a_pause_turns_red_at_its_limit_with_no_event_and_the_strip_lists_it(pag
         agents = stack.sim.state()["agents"]
         target = next(a for a in agents if a["status"] == "FREE")
         row = page.locator(f"#agent-{target['login']}")
+        page.check("[data-alert-notify]")  # opt in to a sound and notification for a new red
         stack.sim.control(
             "event",
             {"action": "AGENT_STATUS_CHANGED", "agent_login": target["login"], "pause_id": 5},
@@ -55,6 +57,7 @@ def test_a_pause_turns_red_at_its_limit_with_no_event_and_the_strip_lists_it(pag
         expect(row).to_have_attribute("data-alert", "red", timeout=6_000)
         expect(row.locator("[data-alert-flag]")).to_have_text("Over limit: callback progress")
 
+        expect(page.locator("[data-attention]")).to_have_attribute("data-notified", "1")
         changes = page.evaluate("window.alertChanges")
         assert [level for level, _ in changes] == ["amber", "red"]
         amber_at, red_at = changes[0][1], changes[1][1]

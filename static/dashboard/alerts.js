@@ -10,6 +10,8 @@
   var LEVELS = ["", "amber", "red"];
   var known = new WeakMap();
   var MAX_SHOWN = 30;
+  var NOTIFY_KEY = "thulium-alerts-notify";  // opt-in, kept in this browser
+  var reds = null;  // the red breaches seen at the last run: a new one may beep and notify
 
   function worse(a, b) { return LEVELS.indexOf(a) >= LEVELS.indexOf(b) ? a : b; }
 
@@ -67,7 +69,47 @@
         (b.found.seconds || 0) - (a.found.seconds || 0);
     });
     show(strip, breaches.slice(0, MAX_SHOWN));
+    notifyNewRed(strip, breaches);
   }
+
+  // --- Opt-in sound and browser notification when a new red one starts ---------------------
+  function notifyNewRed(strip, breaches) {
+    var now = new Set(), fresh = [];
+    breaches.forEach(function (b) {
+      if (b.found.level !== "red") return;
+      var key = b.el.id + "@" + b.item.since;
+      now.add(key);
+      if (reds && !reds.has(key)) fresh.push(b);
+    });
+    reds = now;  // the first run only learns what is already red
+    if (!fresh.length || localStorage.getItem(NOTIFY_KEY) !== "1") return;
+    strip.setAttribute("data-notified", String(Number(strip.getAttribute("data-notified") || 0) + fresh.length));
+    beep();
+    if ("Notification" in window && Notification.permission === "granted") {
+      fresh.forEach(function (b) {
+        try { new Notification(b.item.subject, { body: b.found.what, tag: b.el.id }); } catch (e) { /* none here */ }
+      });
+    }
+  }
+
+  function beep() {
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator();
+      osc.frequency.value = 880;
+      osc.connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.25);
+    } catch (e) { /* no audio here */ }
+  }
+
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches("[data-alert-notify]")) return;
+    localStorage.setItem(NOTIFY_KEY, e.target.checked ? "1" : "0");
+    if (e.target.checked && "Notification" in window && Notification.permission === "default") {
+      Notification.requestPermission();
+    }
+  });
 
   function show(strip, breaches) {
     var list = strip.querySelector("[data-attention-list]");
@@ -115,6 +157,8 @@
   document.addEventListener("htmx:wsAfterMessage", run);
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.querySelector("[data-attention]")) return;
+    var box = document.querySelector("[data-alert-notify]");
+    if (box) box.checked = localStorage.getItem(NOTIFY_KEY) === "1";
     run();
     setInterval(run, 1000);
   });
