@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -46,6 +47,8 @@ class Alert:
     level: str = ""
     what: list = field(default_factory=list)  # what is over its limit, worst first
     limits: list = field(default_factory=list)  # Limits, for the browser to evaluate
+    acked: str = ""  # acknowledged up to this level (a worse one is not silenced)
+    acked_by: str = ""
 
     @property
     def limits_json(self) -> str:
@@ -59,7 +62,8 @@ class Alert:
 class Thresholds:
     """Every threshold, indexed: the default of each metric, each pause reason's, each queue's."""
 
-    def __init__(self, rows: list[Threshold]):
+    def __init__(self, rows: list[Threshold], acks: dict | None = None):
+        self.acks = acks or {}
         self.default, self.pause, self.by_queue = {}, {}, {}
         for row in rows:
             if row.pause_reason_id is not None:
@@ -97,7 +101,11 @@ class Thresholds:
         seconds = ((now or timezone.now()) - agent.status_since).total_seconds()
         levels = sorted(((x.level(seconds), x.what) for x in limits), key=_worst_first)
         over = [what for level, what in levels if level]
-        return Alert(level=worst(level for level, _ in levels), what=over, limits=limits)
+        alert = Alert(level=worst(level for level, _ in levels), what=over, limits=limits)
+        ack = self.acks.get(agent.login)
+        if ack and ack["since"] == agent.status_since.isoformat():
+            alert.acked, alert.acked_by = ack["level"], ack["by"]
+        return alert
 
     def queue_levels(self, s, now: datetime | None = None) -> dict[str, str]:
         """Each queue metric's level for a QueueStats (dashboard/queues.py)."""
@@ -149,7 +157,8 @@ def thresholds() -> Thresholds:
     now = time.monotonic()
     if _memo.get("until", 0) > now:
         return _memo["thresholds"]
-    loaded = Thresholds(list(Threshold.objects.select_related("pause_reason")))
+    rows = list(Threshold.objects.select_related("pause_reason"))
+    loaded = Thresholds(rows, cache.get(ACKS) or {})
     _memo.update(until=now + KEEP_SECONDS, thresholds=loaded)
     return loaded
 
@@ -158,3 +167,29 @@ def thresholds() -> Thresholds:
 @receiver(post_delete, sender=Threshold)
 def _forget(sender, **kwargs):
     _memo.clear()
+
+
+# Acknowledged breaches: agent login -> the status it is in (since), the level, who. An
+# acknowledgement lasts while the agent stays in that status and the level gets no worse.
+ACKS = "alerts:acks"
+ACK_HOURS = 12
+
+
+def acknowledge(agent, user) -> Alert:
+    """Silence the agent's current breach for everyone (recorded by the caller in the audit)."""
+    alert = thresholds().agent(agent)
+    if alert.level and agent.status_since is not None:
+        acks = {
+            login: ack
+            for login, ack in (cache.get(ACKS) or {}).items()
+            if ack["at"] > time.time() - ACK_HOURS * 3600
+        }
+        acks[agent.login] = {
+            "since": agent.status_since.isoformat(),
+            "level": alert.level,
+            "by": user.get_username(),
+            "at": time.time(),
+        }
+        cache.set(ACKS, acks, timeout=ACK_HOURS * 3600)
+        _memo.clear()
+    return alert

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import language
 from .views import agents, campaign_admin, campaign_agents, campaigns, intraday, reports, wallboards
+from .views import alerts as alert_views
 
 urlpatterns = [
     path("", agents.board, name="board"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("wallboards/<int:pk>/edit/", wallboards.wallboard_edit, name="wallboard-edit"),
     path("wallboards/<int:pk>/revoke/", wallboards.wallboard_revoke, name="wallboard-revoke"),
     path("wallboards/<int:pk>/new-link/", wallboards.wallboard_new_link, name="wallboard-new-link"),
+    path("alerts/<str:login>/acknowledge/", alert_views.acknowledge, name="alert-acknowledge"),
     path("agents/<str:login>/today/", agents.agent_today, name="agent-today"),
     path("agents/<str:login>/<str:action>/form/", agents.action_form, name="agent-action-form"),
     path("agents/<str:login>/<str:action>/", agents.agent_action, name="agent-action"),

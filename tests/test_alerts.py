@@ -174,3 +174,33 @@ def test_wallboards_use_the_shared_thresholds_unless_they_override_them(admin_cl
     form |= {"abandon_rate_amber": 5, "abandon_rate_red": 10}
     assert admin_client.post("/wallboards/new/", form).status_code == 302
     assert Wallboard.objects.get(name="Hala B").thresholds == {"asa": {"amber": 25, "red": 40}}
+
+
+def test_a_supervisor_acknowledges_a_breach_it_is_recorded_and_silenced(client):
+    from django.core.cache import cache
+
+    from crm_bridge.models import ActionLog
+
+    cache.delete(alerts.ACKS)
+    since = timezone.now() - timedelta(minutes=16)
+    Agent.objects.create(
+        login="late", group_id=7, status=AgentStatus.PAUSED, pause_id=3, status_since=since
+    )
+    url = reverse("alert-acknowledge", args=["late"])
+    client.force_login(make_user("viewer", role="viewer"))
+    assert client.post(url).status_code == 403  # a viewer only watches
+    client.force_login(make_user("other", role="supervisor", groups=[8]))
+    assert client.post(url).status_code == 403  # not their team
+    client.force_login(make_user("boss", role="supervisor", groups=[7]))
+    assert client.post(url).status_code == 302
+    entry = ActionLog.objects.get(action="acknowledge")
+    assert (entry.target, entry.user.username, entry.params["level"]) == ("late", "boss", "red")
+    page = client.get(reverse("board")).content.decode()
+    row = page[page.index('id="agent-late"') :].split(">")[0]
+    assert 'data-ack="red" data-ack-by="boss"' in row
+    # A new status is a new breach: the acknowledgement no longer holds.
+    Agent.objects.filter(login="late").update(status_since=since + timedelta(seconds=1))
+    alerts._memo.clear()
+    page = client.get(reverse("board")).content.decode()
+    assert "data-ack=" not in page[page.index('id="agent-late"') :].split(">")[0]
+    cache.delete(alerts.ACKS)

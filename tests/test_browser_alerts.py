@@ -1,7 +1,7 @@
 """Alerts in a real Chromium against the whole running product: a pause that crosses its
 reason's limit turns the row amber then red at that moment, with no event arriving, says so in
 words, and the attention strip lists it; a click on the entry goes to the row; opted in, a new
-red one is announced (sound, browser notification)."""
+red one is announced (sound, browser notification); a supervisor acknowledges it."""
 
 import time
 
@@ -75,6 +75,12 @@ def test_a_pause_turns_red_at_its_limit_with_no_event_and_the_strip_lists_it(pag
         entry.locator("a").click()
         assert page.evaluate("document.activeElement.id") == f"agent-{target['login']}"
         expect(row).to_be_in_viewport()
+
+        # Acknowledged: silenced on the board (still listed, after the rest, saying by whom).
+        entry.get_by_role("button", name=f"Acknowledge: {name}").click()
+        expect(row).to_have_attribute("data-ack", "red", timeout=5_000)
+        expect(entry).to_have_attribute("data-acked", "")
+        expect(entry).to_contain_text(f"acknowledged by {stack.username}")
 
         # Unpaused: the row is fine again and leaves the strip.
         stack.sim.control(

@@ -29,6 +29,8 @@
       baseWhat: el.getAttribute("data-alert-base-what") || "",
       subject: el.getAttribute("data-alert-subject") || el.id,
       text: flag ? flag.textContent : "",
+      ack: el.getAttribute("data-ack") || "", ackBy: el.getAttribute("data-ack-by") || "",
+      login: el.getAttribute("data-login") || "",
     };
     known.set(el, item);
     return item;
@@ -45,7 +47,8 @@
         level = worse(level, l);
       });
     }
-    return { level: level, what: what.join(", "), seconds: seconds };
+    var acked = !!level && !!item.ack && LEVELS.indexOf(level) <= LEVELS.indexOf(item.ack);
+    return { level: level, what: what.join(", "), seconds: seconds, acked: acked };
   }
 
   function words(level) {
@@ -64,8 +67,8 @@
       if (item.flag && item.text !== text) { item.flag.textContent = text; item.text = text; }
       if (found.level) breaches.push({ el: el, item: item, found: found });
     });
-    breaches.sort(function (a, b) {
-      return LEVELS.indexOf(b.found.level) - LEVELS.indexOf(a.found.level) ||
+    breaches.sort(function (a, b) {  // the acknowledged after the rest
+      return (a.found.acked - b.found.acked) || LEVELS.indexOf(b.found.level) - LEVELS.indexOf(a.found.level) ||
         (b.found.seconds || 0) - (a.found.seconds || 0);
     });
     show(strip, breaches.slice(0, MAX_SHOWN));
@@ -76,7 +79,7 @@
   function notifyNewRed(strip, breaches) {
     var now = new Set(), fresh = [];
     breaches.forEach(function (b) {
-      if (b.found.level !== "red") return;
+      if (b.found.level !== "red" || b.found.acked) return;
       var key = b.el.id + "@" + b.item.since;
       now.add(key);
       if (reds && !reds.has(key)) fresh.push(b);
@@ -126,6 +129,20 @@
       var time = b.found.seconds !== null && window.thuliumFormatDuration
         ? " · " + window.thuliumFormatDuration(b.found.seconds) : "";
       var text = b.item.subject + " — " + b.found.what + time;
+      if (b.found.acked) text += " · " + strip.dataset.ackedLabel + " " + b.item.ackBy;
+      var canAck = !b.found.acked && b.item.login && !document.querySelector(".board[data-view-only]");
+      var button = li.querySelector("button");
+      if (canAck && !button) {
+        button = document.createElement("button");
+        button.type = "button";
+        button.textContent = strip.dataset.ackLabel;
+        li.appendChild(button);
+      } else if (!canAck && button) { li.removeChild(button); button = null; }
+      if (button) {
+        button.setAttribute("data-ack-login", b.item.login);
+        button.setAttribute("aria-label", strip.dataset.ackLabel + ": " + b.item.subject);
+      }
+      li.toggleAttribute("data-acked", b.found.acked);
       if (li.getAttribute("data-level") !== b.found.level) li.setAttribute("data-level", b.found.level);
       if (a.getAttribute("href") !== "#" + b.el.id) a.setAttribute("href", "#" + b.el.id);
       if (a.textContent !== text) a.textContent = text;
@@ -152,6 +169,15 @@
     target.focus({ preventScroll: true });
     target.classList.add("attention-target");
     setTimeout(function () { target.classList.remove("attention-target"); }, 2000);
+  });
+
+  // Acknowledge: silences the breach on every board (the server records who, and pushes it).
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-attention] [data-ack-login]");
+    if (!button || !window.htmx) return;
+    var strip = button.closest("[data-attention]");
+    var url = strip.dataset.ackUrl.replace("__login__", encodeURIComponent(button.dataset.ackLogin));
+    htmx.ajax("POST", url, { source: button, swap: "none" });
   });
 
   document.addEventListener("htmx:wsAfterMessage", run);
