@@ -185,7 +185,10 @@
     }
     var who = row.querySelector(".who strong").textContent;
     if (button.dataset.confirm && !window.confirm(button.dataset.confirm + " " + who + "?")) return;
-    htmx.ajax("POST", url, { source: button, swap: "none" });
+    // From the table, not the button: the live update the action causes replaces the row
+    // (and the button) before the answer arrives, and htmx drops the answer of a detached
+    // source, toast and all.
+    htmx.ajax("POST", url, { source: row.closest("table"), swap: "none" });
   });
 
   function syncUrl() {
