@@ -45,6 +45,12 @@ class ActionLogAdmin(admin.ModelAdmin):
     search_fields = ["target", "request_id"]
     readonly_fields = [f.name for f in ActionLog._meta.fields]
 
+    def has_add_permission(self, request):
+        return False  # a record of what happened: nobody writes or removes it by hand
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 admin.site.register(PollState)
 

@@ -1,13 +1,23 @@
 from django.urls import path
 
 from . import language
-from .views import agents, campaign_admin, campaign_agents, campaigns, intraday, reports, wallboards
+from .views import (
+    action_log,
+    agents,
+    campaign_admin,
+    campaign_agents,
+    campaigns,
+    intraday,
+    reports,
+    wallboards,
+)
 from .views import alerts as alert_views
 
 urlpatterns = [
     path("", agents.board, name="board"),
     path("language/", language.set_language, name="set-language"),
     path("reports/work/", reports.work_report, name="work-report"),
+    path("actions/", action_log.action_log, name="action-log"),
     path("intraday/", intraday.intraday_page, name="intraday"),
     path("wallboard/<str:token>/", wallboards.wallboard, name="wallboard"),
     path(
