@@ -341,7 +341,11 @@
     message.innerHTML = e.detail.message;
     Array.prototype.slice.call(message.content.children).forEach(function (el) {
       var old = el.id && document.getElementById(el.id);
-      if (old) old.replaceWith(el);
+      if (old) {
+        var refocus = old.contains(document.activeElement) && focusOf(document.activeElement);
+        old.replaceWith(el);
+        if (refocus) refocus();
+      }
       else if (el.matches("tr.agent") && document.getElementById("agent-rows")) {
         document.getElementById("agent-rows").appendChild(el);
       } else return;
@@ -351,6 +355,20 @@
     socketElt.dispatchEvent(new CustomEvent("htmx:wsAfterMessage",
       { bubbles: true, detail: { message: e.detail.message } }));
   });
+
+  // A row updated live (alone, or with the whole table) keeps the keyboard focus where it
+  // was: on the same button or link of the same agent's row.
+  function focusOf(was) {
+    var row = was.closest("tr.agent");
+    var same = was.dataset.action ? '[data-action="' + was.dataset.action + '"]'
+      : was.hasAttribute("data-day") ? "[data-day]" : null;
+    if (!row || !same) return null;
+    return function () {
+      var now = document.getElementById(row.id);
+      var target = now && now.querySelector(same);
+      if (target) target.focus({ preventScroll: true });
+    };
+  }
 
   document.addEventListener("DOMContentLoaded", function () {
     if (window.htmx) htmx.config.wsReconnectDelay = function (n) {
