@@ -300,6 +300,26 @@ def get_agent_groups() -> list[AgentGroupInfo]:
     return [g for g in groups if g]
 
 
+@dataclass(frozen=True)
+class ChatQueueInfo:
+    chat_queue_id: int
+    name: str
+
+    @classmethod
+    def from_api(cls, row: dict) -> "ChatQueueInfo | None":
+        queue_id = to_int(row.get("chat_queue_id"))
+        if queue_id is None:
+            return None
+        name = to_str(row.get("display_name")) or to_str(row.get("name"))  # display_name: null
+        return cls(chat_queue_id=queue_id, name=name)
+
+
+def get_chat_queues() -> list[ChatQueueInfo]:
+    """GET chats/queues: every chat queue with its name (display_name when it has one)."""
+    queues = (ChatQueueInfo.from_api(row) for row in _rows(request("GET", "chats/queues")))
+    return [q for q in queues if q]
+
+
 def pause(login: str, pause_id: int) -> None:
     """POST agents/:login/pause with the pause reason's id."""
     request("POST", f"agents/{login}/pause", json={"pause_id": str(pause_id)})

@@ -200,7 +200,29 @@ def poll_directory() -> tuple[int, int]:
         if changed or gone:
             Agent.objects.bulk_update(changed + gone, directory_fields)
         notify_agents_changed([a.login for a in changed + created + gone])
+    _name_chat_queues()
     return len(agents), len(groups)
+
+
+def _name_chat_queues() -> None:
+    """Chat queues named as Thulium names them (GET chats/queues), not "Chat 3": each one not
+    named in admin yet. A tenant without chats (an error here) leaves the directory poll be."""
+    from dashboard.models import Queue
+
+    try:
+        found = client.get_chat_queues()
+    except ThuliumError as exc:
+        log.info("No chat queue names from Thulium: %s", exc)
+        return
+    named = []
+    for info in found:
+        queue, _ = Queue.objects.get_or_create(kind=Queue.Kind.CHAT, number=info.chat_queue_id)
+        if info.name and not queue.name:
+            queue.name = info.name[:100]
+            queue.save(update_fields=["name"])
+            named.append(queue.pk)
+    if named:
+        notify_queues_changed(None)  # whole panels: the tiles' names
 
 
 class _health:

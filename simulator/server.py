@@ -244,7 +244,7 @@ class Server(ThreadingHTTPServer):
 
 
 def build_server(centre, host, port, api_user, api_password):
-    from . import agents_api, control, outbounds_api, work_report_api  # noqa: F401  (routes)
+    from . import agents_api, chats_api, control, outbounds_api, work_report_api  # noqa: F401
     from .work_history import attach
 
     attach(centre)  # agents' work history: agents_work_report
