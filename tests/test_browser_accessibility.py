@@ -41,6 +41,11 @@ def test_the_board_and_an_agents_day(page, login, stack):
     login(page)
     expect(page.locator("tr.agent").first).to_be_visible(timeout=15_000)
     assert _violations(page) == []
+    # Each button says which agent it acts on.
+    row = page.locator("tr.agent").first
+    name = row.locator(".who strong").inner_text()
+    labels = row.locator("button").evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
+    assert labels and all(label.endswith(name) for label in labels), labels
     # The agent's day, from the keyboard: a link in the row.
     page.locator("tr.agent a[data-day]").first.focus()
     page.keyboard.press("Enter")
