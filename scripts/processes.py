@@ -163,7 +163,13 @@ def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 # A storm of reconnecting screens (1,000 after a restart) queues its handshakes: each waits up
 # to 20 s for its turn rather than daphne's 5 s, after which the browser backs off and retries.
-DAPHNE_OPTIONS = ("--websocket_connect_timeout", "20")
+# A board's first message (its snapshot) is about 1.1 KB an agent: over daphne's 1 MiB limit
+# from about 950 agents, which closed the socket (1011) on every try; 8 MiB is 7,000 agents.
+DAPHNE_OPTIONS = (
+    "--websocket_connect_timeout", "20",
+    "--websocket-max-message-size", str(8 * 1024 * 1024),
+    "--websocket-max-frame-size", str(8 * 1024 * 1024),
+)  # fmt: skip
 
 
 def web_and_worker(procs: Processes, env: dict, port: int, schedule: Path, **kw) -> str:

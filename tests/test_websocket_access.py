@@ -33,6 +33,7 @@ def _socket(stack, session: requests.Session, path: str = "/ws/live/"):
         stack.url.replace("http", "ws", 1) + path,
         additional_headers={"Cookie": cookies, "Origin": stack.url},
         open_timeout=10,
+        max_size=None,  # as a browser: no limit of its own on what it receives
     )
 
 
@@ -139,3 +140,19 @@ def test_a_board_goes_to_the_login_page_when_its_session_logs_out_elsewhere(page
     other.wait_for_url(re.compile(r"/login/"))
     page.wait_for_url(re.compile(r"/login/"), timeout=15_000)  # by itself, reloaded on 4401
     expect(page.locator("input[name=username]")).to_be_visible()
+
+
+def test_a_message_over_a_megabyte_reaches_a_board(stack):
+    """A board's first message (its snapshot) is about 1.1 KB an agent: a centre of 1,000
+    agents needs daphne to pass messages over 1 MiB (its default limit closed such a board's
+    socket with 1011 on every try, so it was never live)."""
+    session = _logged_in(stack, "admin")
+    with _socket(stack, session, "/ws/live/?lang=en") as board:
+        board.recv(timeout=10)  # the snapshot of this small centre
+        big = "'<div id=\"big\" hidden>' + 'x' * 1_200_000 + '</div>'"
+        stack.manage(
+            "shell", "-c", f"from dashboard import live; live.broadcast('board-all-en', {big})"
+        )
+        while 'id="big"' not in (got := board.recv(timeout=10)):
+            pass
+        assert len(got) > 1_200_000
