@@ -205,7 +205,10 @@ async def one_round(config: Config, path: str, sockets: int, pushes: int) -> dic
 
     base = f"127.0.0.1:{config.port}"
     if path == "live":
-        url, group = f"ws://{base}/ws/live/?lang=pl", "board-pl"  # the Polish boards' group
+        url = f"ws://{base}/ws/live/?lang=pl"
+        # The Polish boards' group: of every team ("all") since teams, before them per language.
+        teams = (config.tree / "dashboard" / "teams.py").exists()
+        group = "board-all-pl" if teams else "board-pl"
         headers = {"Cookie": config.cookie}
     else:
         url, group, headers = f"ws://{base}/ws/wallboard/{config.token}/", "", {}
