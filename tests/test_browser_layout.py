@@ -3,6 +3,8 @@
 board has no horizontal scroll; at 1920x1080 the demo wallboard (its queues and 40 agents)
 fits the screen. Screenshots are kept in the test's folder."""
 
+from contextlib import contextmanager
+
 import pytest
 from playwright.sync_api import expect
 
@@ -17,8 +19,10 @@ def _rows_in_view(page) -> int:
     )
 
 
-def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack, tmp_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+@contextmanager
+def _board(browser, stack, width: int, height: int):
+    """The board in a browser window of this size, logged in, its rows shown."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
     page = context.new_page()
     try:
         page.goto(f"{stack.url}/login/")
@@ -26,29 +30,23 @@ def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack
         page.fill("input[name=password]", stack.password)
         page.click("button[type=submit]")
         expect(page.locator("tr.agent").first).to_be_visible(timeout=15_000)
-        page.screenshot(path=tmp_path / "board-1400x900.png")
-        panel = page.locator("#queue-panel").bounding_box()
-        assert (
-            panel and panel["y"] + min(panel["height"], 1) < 900
-        )  # the queue summary is on screen
-        assert _rows_in_view(page) >= 15, _rows_in_view(page)
+        yield page
     finally:
         context.close()
+
+
+def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack, tmp_path):
+    with _board(browser, stack, 1400, 900) as page:
+        page.screenshot(path=tmp_path / "board-1400x900.png")
+        panel = page.locator("#queue-panel").bounding_box()
+        assert panel and panel["y"] + min(panel["height"], 1) < 900  # the queues are on screen
+        assert _rows_in_view(page) >= 15, _rows_in_view(page)
 
 
 def test_a_phone_sized_board_has_no_horizontal_scroll(browser, stack, tmp_path):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
-    page = context.new_page()
-    try:
-        page.goto(f"{stack.url}/login/")
-        page.fill("input[name=username]", stack.username)
-        page.fill("input[name=password]", stack.password)
-        page.click("button[type=submit]")
-        expect(page.locator("tr.agent").first).to_be_visible(timeout=15_000)
+    with _board(browser, stack, 390, 844) as page:
         page.screenshot(path=tmp_path / "board-390.png", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth <= innerWidth + 1")
-    finally:
-        context.close()
 
 
 def test_the_demo_wallboard_fits_a_full_hd_screen(browser, stack, tmp_path):
@@ -63,7 +61,10 @@ def test_the_demo_wallboard_fits_a_full_hd_screen(browser, stack, tmp_path):
     try:
         page.goto(stack.url + "/wallboard/" + url.split("/wallboard/", 1)[1])
         expect(page.locator(".wb-agent").first).to_be_visible(timeout=15_000)
-        expect(page.locator(".wb-tile")).to_have_count(len(stack.sim.state()["queues"]))
+        state = stack.sim.state()
+        expect(page.locator(".wb-tile")).to_have_count(
+            len(state["queues"]) + len(state["chat_queues"])  # chat queues named from Thulium
+        )
         page.wait_for_timeout(1_000)  # the page fits itself to the screen
         page.screenshot(path=tmp_path / "wallboard-1920x1080.png")
         assert page.evaluate(

@@ -356,6 +356,26 @@
       { bubbles: true, detail: { message: e.detail.message } }));
   });
 
+  // "Queue details": each tile's table of numbers, shown or not, remembered in this browser.
+  function queueDetails(show) {
+    var board = document.querySelector(".board[data-live]");
+    var button = document.querySelector("[data-queue-details-toggle]");
+    if (!board || !button) return;
+    board.toggleAttribute("data-queue-details", show);
+    button.setAttribute("aria-pressed", show ? "true" : "false");
+  }
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest("[data-queue-details-toggle]")) return;
+    var show = !document.querySelector(".board[data-queue-details]");
+    try { localStorage.setItem("thulium-queue-details", show ? "1" : ""); } catch (err) { /* private */ }
+    queueDetails(show);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var show = false;
+    try { show = !!localStorage.getItem("thulium-queue-details"); } catch (err) { /* private */ }
+    queueDetails(show);
+  });
+
   // A row updated live (alone, or with the whole table) keeps the keyboard focus where it
   // was: on the same button or link of the same agent's row.
   function focusOf(was) {
