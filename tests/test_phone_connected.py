@@ -4,6 +4,7 @@ in words; a connected phone shows its number; an unknown phone shows nothing."""
 import pytest
 
 from crm_bridge.models import Agent
+from tests.conftest import make_user
 from tests.test_pause_during_call import event  # one helper for both files
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def row(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("supervisor"))
+    client.force_login(make_user("supervisor"))
 
     def render() -> str:
         page = client.get("/").content.decode()

@@ -12,7 +12,7 @@ from crm_bridge.models import Agent, WebhookEvent
 from crm_bridge.pipeline import process_pending
 from crm_bridge.signals import agents_changed
 from tests._env import HOOK_PASSWORD, HOOK_USER
-from tests.conftest import basic_auth
+from tests.conftest import basic_auth, make_user
 
 URL = "/webhooks/thulium/"
 FORM = "application/x-www-form-urlencoded"
@@ -303,7 +303,7 @@ def test_an_outbound_call_shows_its_number_and_campaign(client, django_user_mode
         "523993855",
         "00001",
     )
-    client.force_login(django_user_model.objects.create_user("supervisor"))
+    client.force_login(make_user("supervisor"))
     assert (
         "Sprzedaż OZE" in client.get("/").content.decode().split('id="agent-jkowalski"')[1][:2000]
     )
