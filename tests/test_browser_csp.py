@@ -29,7 +29,8 @@ def watched(page):
     page.frames_by_socket = {}
 
     def on_socket(ws):
-        frames = page.frames_by_socket.setdefault(ws.url.split("/ws/")[-1], [])
+        path = ws.url.split("/ws/")[-1].split("?")[0]  # without the page's ?lang=
+        frames = page.frames_by_socket.setdefault(path, [])
         ws.on("framereceived", lambda frame: frames.append(frame))
 
     page.on("websocket", on_socket)

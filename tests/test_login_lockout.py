@@ -5,7 +5,8 @@ same user elsewhere, are not. X-Forwarded-For counts only from a trusted proxy."
 from ipaddress import ip_network
 
 import pytest
-from django.contrib.auth import get_user_model
+
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "right-password-1"
@@ -15,7 +16,7 @@ PASSWORD = "right-password-1"
 def users(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast
     for username in ("ola", "ewa"):
-        get_user_model().objects.create_user(username, password=PASSWORD)
+        make_user(username, password=PASSWORD)  # supervisors of every team: they see the board
 
 
 def _log_in(client, username: str, password: str, forwarded_for: str = ""):
