@@ -24,6 +24,8 @@ CHILDREN = {"valkey-server", "simulator", "daphne", "celery", "process_events"}
 # Set by tests/_env for the tests' own Django; `make run` starts its own Valkey.
 NOT_PASSED_ON = {"REDIS_URL", "THULIUM_API_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "QUEUE_PUSH_DELAY_MS"}
 NOT_PASSED_ON |= {"DJANGO_SECRET_KEY"}  # `make run` makes its own (var/secret-key)
+# and clears its metrics folder at start: not the one the tests' own product writes to.
+NOT_PASSED_ON |= {"PROMETHEUS_MULTIPROC_DIR"}
 
 
 class RunStack:
