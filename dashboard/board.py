@@ -63,7 +63,11 @@ def _pending_label(agent: Agent, pause_names: dict) -> str:
 
 def status_counts(scope: Scope = EVERYONE) -> list[dict]:
     agents = scope.agents(Agent.objects.filter(active=True))
-    counts = dict(agents.values_list("status").annotate(n=Count("id")))
+    return _in_board_order(dict(agents.values_list("status").annotate(n=Count("id"))))
+
+
+def _in_board_order(counts: dict) -> list[dict]:
+    """{status: n} as the header shows it: every status in STATUS_ORDER, with its label."""
     return [{"status": s, "label": s.label, "count": counts.get(s, 0)} for s in STATUS_ORDER]
 
 
@@ -81,9 +85,7 @@ def counts_by_team(scopes) -> dict:
             if scope.has(group_id):
                 for status, n in statuses.items():
                     counts[status] = counts.get(status, 0) + n
-        teams[scope.key] = [
-            {"status": s, "label": s.label, "count": counts.get(s, 0)} for s in STATUS_ORDER
-        ]
+        teams[scope.key] = _in_board_order(counts)
     return teams
 
 
