@@ -52,7 +52,7 @@ from django.utils import timezone
 
 from dashboard.models import QueueCall
 
-from . import campaign_events, events, metrics, queue_events, rows, write_gate
+from . import campaign_events, customers, events, metrics, queue_events, rows, write_gate
 from .models import Agent, WebhookEvent
 from .signals import Changes, collected, poll_health_changed, send_changes
 
@@ -78,6 +78,7 @@ FOLDS = (
     ("agents", events.AGENT_ACTIONS | events.OUTBOUND_AGENT_ACTIONS, events.apply_agent_event),
     ("queues", queue_events.TRACKED, queue_events.track),
     ("campaigns", campaign_events.OUTBOUND_ACTIONS, campaign_events.apply_outbound_event),
+    ("callers", frozenset(customers.CALLER_FIELDS), customers.note_caller),
 )
 HANDLED = frozenset().union(*(actions for _, actions, _ in FOLDS))
 
@@ -183,6 +184,7 @@ def push(changes: Changes) -> None:
         errors = send_changes(changes)
     for error in errors:
         log.warning("Live push failed (%s); open boards catch up when they reconnect", error)
+    customers.identify_soon(changes.callers)  # who calls: after the push, never before it
 
 
 def retry_failed() -> int:

@@ -7,6 +7,8 @@
   (ids no longer listed by Thulium are included: the screens drop them).
 - queues_changed(pks=[...] or None): these queues' numbers moved (None: every queue, and a
   queue appeared).
+- channels_changed(): today's chat and e-mail numbers, or their poll's health, changed
+  (crm_bridge/channel_sync.py).
 
 Inside `collected()` (the pipeline's batches) the notify_* helpers gather what changed
 instead, and the caller sends each signal once for the whole batch.
@@ -23,6 +25,7 @@ agents_changed = Signal()
 poll_health_changed = Signal()
 campaigns_changed = Signal()
 queues_changed = Signal()
+channels_changed = Signal()
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Changes:
     campaigns: set = field(default_factory=set)
     queues: set = field(default_factory=set)
     all_queues: bool = False
+    callers: dict = field(default_factory=dict)  # number -> customer_id: whom to look up
 
     def __bool__(self) -> bool:
         return bool(self.agents or self.campaigns or self.queues or self.all_queues)
@@ -42,6 +46,8 @@ class Changes:
         self.campaigns |= other.campaigns
         self.queues |= other.queues
         self.all_queues |= other.all_queues
+        for number, customer_id in other.callers.items():
+            self.callers[number] = customer_id or self.callers.get(number)
 
 
 _collecting = threading.local()
@@ -69,6 +75,16 @@ def notify_agents_changed(logins) -> None:
     logins = sorted(set(logins))
     if logins:
         transaction.on_commit(lambda: agents_changed.send(sender=None, logins=logins))
+
+
+def notify_caller(number: str, customer_id: int | None) -> None:
+    """A call from `number` began: its caller is looked up after the push (customers.py)."""
+    if (changes := _collector()) is not None:
+        changes.callers[number] = customer_id or changes.callers.get(number)
+        return
+    from .customers import identify_soon
+
+    transaction.on_commit(lambda: identify_soon({number: customer_id}))
 
 
 def notify_poll_health(name: str) -> None:

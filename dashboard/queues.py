@@ -11,6 +11,7 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from crm_bridge import customers
 from crm_bridge.models import Agent, AgentStatus, QueueInterval
 from crm_bridge.models.agents import ON_CALL
 from crm_bridge.models.intervals import MINUTES, interval_start
@@ -81,6 +82,7 @@ class QueueStats:
     agents_busy: int | None = None
     agents_paused: int | None = None
     groups: frozenset = frozenset()  # the agent groups serving it (set in admin, or learned)
+    waiting_calls: list = field(default_factory=list)  # the longest waiting first (WAITING_SHOWN)
 
     @property
     def key(self) -> str:
@@ -174,7 +176,44 @@ def queue_stats(pks: list[int] | None = None, now: datetime | None = None) -> li
             )
         )
     _count_agents(stats, day)
+    _waiting_calls([s for s in stats if s.waiting], waiting)
     return stats
+
+
+@dataclass
+class WaitingCall:
+    """A call waiting in a queue: its number, who it is (Thulium's source_name, else the
+    CRM's name for the number, else unknown, else not known yet: ""), since when."""
+
+    number: str
+    name: str
+    unknown: bool
+    entered_at: datetime
+
+
+WAITING_SHOWN = 5  # per queue tile; the count says how many more
+
+
+def _waiting_calls(stats: list[QueueStats], waiting: Q) -> None:
+    """The longest-waiting calls of these queues (one query; names from the cache only)."""
+    if not stats:
+        return
+    by_pk = {s.queue.pk: s for s in stats}
+    calls = (
+        QueueCall.objects.filter(waiting, queue__in=list(by_pk))
+        .order_by("entered_at")
+        .values_list("queue_id", "caller_number", "caller_name", "entered_at")
+    )
+    rows, shown = [], dict.fromkeys(by_pk, 0)
+    for queue_id, number, name, entered in calls:
+        if shown[queue_id] < WAITING_SHOWN:
+            shown[queue_id] += 1
+            rows.append((by_pk[queue_id], number, name, entered))
+    names = customers.names({number for _, number, name, _ in rows if number and not name})
+    for s, number, name, entered in rows:
+        known = name or names.get(number, "")
+        unknown = known == customers.UNKNOWN
+        s.waiting_calls.append(WaitingCall(number, "" if unknown else known, unknown, entered))
 
 
 def agent_counts(now: datetime | None = None) -> list[QueueStats]:

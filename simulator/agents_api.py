@@ -2,6 +2,7 @@
 
 from . import calls
 from .centre import PAUSES
+from .customers_api import directory
 from .server import ApiError, route
 
 TRUE = ("1", "true", "yes", "on")
@@ -148,8 +149,16 @@ def call(c, req):
             customer_id = int(customer_id)
         except (TypeError, ValueError):
             raise ApiError(400, "Invalid customer_id.", "Niepoprawny customer_id.", 20022) from None
-        if not number:
-            number = "5%08d" % (customer_id * 7919 % 100000000)
+        known = directory(c).customers.get(customer_id)
+        if known is not None and number and number not in known["phone_numbers"]:
+            raise ApiError(
+                400,
+                "The phone number does not belong to the customer.",
+                "Numer telefonu nie należy do klienta.",
+                20023,
+            )
+        if not number:  # the customer's main number (a stranger's id: a number made from it)
+            number = known["phone_number"] if known else "5%08d" % (customer_id * 7919 % 10**8)
     campaign = None
     oid = req.get("outbound_id")
     if oid not in (None, ""):

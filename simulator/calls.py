@@ -1,7 +1,10 @@
 """Call flows: inbound queue calls and agent-placed calls (POST agents/:login/call).
 All functions run under centre.lock (engine thread or API handler)."""
 
+import random
+
 from .centre import WRAP_UP, Call
+from .customers_api import directory
 from .population import ascii_fold, phone
 
 
@@ -45,19 +48,32 @@ def recording_name(c, folder, connection_id):
 
 # ---- inbound -------------------------------------------------------------------
 def inbound_arrival(c, queue, rng, source_number=None):
+    number = phone(rng) if source_number is None else source_number
+    customer_id = rng.randint(100, 9999) if rng.random() < 0.4 else None
+    rng.choice(range(6))  # (kept: the traffic after it stays what it was for a seed)
+    connection_id = c.new_connection_id()
+    # Who calls: a customer of the CRM (customers_api.py) two times in three, and then Thulium
+    # knows their customer_id on AGENT_CONNECTED seven times in ten and gives a `source_name`
+    # (queue: surname) to ENTER_QUEUE one time in three; or a stranger with nothing of these.
+    who = random.Random(connection_id)
+    known = directory(c).caller(who) if source_number is None else None
+    name = None
+    if known is not None:
+        number, customer_id = known[0], known[1] if who.random() < 0.7 else None
+        if who.random() < 1 / 3:
+            name = "{}: {}".format(queue["name"], directory(c).customers[known[1]]["surname"])
+    else:
+        customer_id = None
     call = Call(
         "inbound",
-        c.new_connection_id(),
+        connection_id,
         queue=queue,
         queue_id=queue["queue_id"],
-        source_number=source_number or phone(rng),
+        source_number=source_number or number,
         tried=set(),
         leg=0,
-        customer_id=rng.randint(100, 9999) if rng.random() < 0.4 else None,
-        source_name="{}: {}".format(
-            queue["name"],
-            rng.choice(["Kowalski", "Nowak", "Wiśniewska", "Zając", "Mazur", "Klient"]),
-        ),
+        customer_id=customer_id,
+        source_name=name,
     )
     call.state = "ivr"
     c.emit(
@@ -78,7 +94,7 @@ def enter_queue(c, call, rng):
         connection_id=call.connection_id,
         queue_id=q["queue_id"],
         source_number=call.source_number,
-        source_name=call.source_name,
+        **({"source_name": call.source_name} if call.source_name else {}),
     )
     q["waiting"].append(call)
     r = rng.random()

@@ -174,6 +174,8 @@ class Centre:
         self.webhook_stats = {"queued": 0, "sent": 0, "failed": 0, "dropped": 0}
         self.sink = None  # callable(event dict) set by webhooks.Deliverer
         self.stats = collections.Counter()
+        self.api_counts = collections.Counter()  # CRM requests answered (customers_api.py)
+        self.directory = None  # the CRM's customers (customers_api.py), made when first needed
         from . import population
 
         population.populate(self, random.Random(self.seed), n_agents, n_groups, n_queues)

@@ -37,6 +37,7 @@ def state(c, req):
         "webhook": {"url": c.webhook["url"], "user": c.webhook["user"]},
         "webhook_stats": dict(c.webhook_stats),
         "event_counts": dict(c.stats),
+        "api_counts": dict(c.api_counts),
         "last_event_seq": c.events[-1][0] if c.events else 0,
     }
 

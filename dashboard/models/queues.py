@@ -126,6 +126,10 @@ class QueueCall(models.Model):
     not_answered = models.PositiveSmallIntegerField(default=0)
     agent_login = models.CharField(max_length=100, blank=True)
     recording = models.CharField(max_length=255, blank=True)
+    # Who: the caller's number and the name Thulium gives (ENTER_QUEUE source_name, a chat's
+    # client_name); the CRM's name for the number comes from crm_bridge/customers.py.
+    caller_number = models.CharField(max_length=50, blank=True)
+    caller_name = models.CharField(max_length=200, blank=True)
     # Settled from the above by settle(): what the metrics read.
     outcome = models.CharField(max_length=10, choices=Outcome, default=Outcome.IVR)
     wait_seconds = models.IntegerField(null=True)
@@ -148,6 +152,9 @@ class QueueCall(models.Model):
     def apply(self, action: str, data: dict, when: datetime) -> None:
         """Fold one (non-duplicate) event in. Any order of the same events gives the same row."""
         self.last_event_at = _latest(self.last_event_at, when)
+        self.caller_number = self.caller_number or to_str(data.get("source_number"))[:50]
+        name = to_str(data.get("source_name") or data.get("client_name"))
+        self.caller_name = self.caller_name or name[:200]
         if action in ("ENTER_IVR",):
             self.ivr_at = _earliest(self.ivr_at, when)
         elif action in ("ENTER_QUEUE", "CHAT_CONVERSATION_CREATED"):
