@@ -245,6 +245,8 @@ THULIUM_LANGUAGE = os.environ.get("THULIUM_LANGUAGE", "en")
 THULIUM_CAMPAIGN_STATS_SECONDS = envint("THULIUM_CAMPAIGN_STATS_SECONDS", 15)
 THULIUM_CAMPAIGN_LIST_SECONDS = envint("THULIUM_CAMPAIGN_LIST_SECONDS", 60)
 THULIUM_CAMPAIGN_SAMPLE_SECONDS = envint("THULIUM_CAMPAIGN_SAMPLE_SECONDS", 300)
+# Chats and e-mail today (chats/reports/summary, tickets/today_stats): asked this often.
+THULIUM_CHANNELS_SECONDS = envint("THULIUM_CHANNELS_SECONDS", 30)
 
 # --- Queues and wallboards (issue #3; docs/metrics.md) ---------------------------------------
 QUEUE_DAY_RESET = os.environ.get("QUEUE_DAY_RESET", "00:00")  # "today" starts here, local time
@@ -300,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm_bridge.tasks.poll_campaign_list",
         "schedule": float(THULIUM_CAMPAIGN_LIST_SECONDS),
         "options": {"expires": float(THULIUM_CAMPAIGN_LIST_SECONDS)},
+    },
+    "poll-channels": {
+        "task": "crm_bridge.tasks.poll_channels",
+        "schedule": float(THULIUM_CHANNELS_SECONDS),
+        "options": {"expires": float(THULIUM_CHANNELS_SECONDS)},
     },
     "prune-history": {
         "task": "crm_bridge.tasks.prune_history",

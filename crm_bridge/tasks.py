@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
-from . import campaign_sync, retention, sync
+from . import campaign_sync, channel_sync, retention, sync
 from .client import ThuliumError
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,12 @@ def poll_campaign_stats() -> None:
 @shared_task(ignore_result=True)
 def poll_campaign_list() -> None:
     _poll_exclusively(campaign_sync.LIST, 300, campaign_sync.poll_list)
+
+
+@shared_task(ignore_result=True)
+def poll_channels() -> None:
+    """Today's chat summary and e-mail (ticket) numbers."""
+    _poll_exclusively("channels", 60, channel_sync.poll)
 
 
 @shared_task(ignore_result=True)

@@ -15,6 +15,7 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from crm_bridge import channel_sync
 from crm_bridge.signals import agents_changed, campaigns_changed, poll_health_changed
 from crm_bridge.sync import data_health
 
@@ -149,8 +150,8 @@ def cached_snapshot(group: str, render) -> str:
 
 
 def board_snapshot(language: str | None = None, scope: Scope = EVERYONE) -> str:
-    """Everything a (re)connecting board needs: its team's rows, counts and queues, and the
-    data health."""
+    """Everything a (re)connecting board needs: its team's rows, counts and queues, the chat
+    and e-mail tiles, and the data health."""
     language = language or translation.get_language()
     with translation.override(language):
         return cached_snapshot(board_group(language, scope), lambda: _render_board_snapshot(scope))
@@ -161,7 +162,9 @@ def _render_board_snapshot(scope: Scope) -> str:
     return "".join(
         render_to_string(f"{BOARD}#{name}", context)
         for name in ("agent-rows", "status-counts", "health-banner")
-    ) + render_to_string("dashboard/queues.html#queue-panel", context)
+    ) + render_to_string("dashboard/queues.html#queue-panel", context) + render_to_string(
+        "dashboard/channels.html#channel-tiles", {"ch": channel_sync.today()}
+    )
 
 
 def agents_update(logins: list[str], context: dict | None = None) -> str:

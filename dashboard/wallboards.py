@@ -1,7 +1,8 @@
-"""What a wallboard shows: only the queues, agents and campaigns chosen for it, in its
-language (the same catalogue as the rest of the UI: locale/), with amber/red levels from the
-shared thresholds (dashboard/alerts.py), or its own where it overrides them. Rendered once per
-wallboard per change, with its language active."""
+"""What a wallboard shows: only the queues, agents and campaigns chosen for it (and on an
+"All channels" one today's chats and e-mail), in its language (the same catalogue as the rest
+of the UI: locale/), with amber/red levels from the shared thresholds (dashboard/alerts.py),
+or its own where it overrides them. Rendered once per wallboard per change, with its language
+active."""
 
 import functools
 
@@ -9,6 +10,7 @@ from django.apps import apps
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from crm_bridge import channel_sync
 from crm_bridge.models import Agent, AgentStatus
 from crm_bridge.sync import data_health
 
@@ -139,6 +141,8 @@ def context(wallboard: Wallboard, stats=None, agents=None, now=None) -> dict:
         ctx["agent_counts"] = _counts([agent.status for agent in shown])
     if wallboard.shows_campaigns:
         ctx["campaigns"] = shown_campaigns(wallboard)
+    if wallboard.shows_channels:
+        ctx["ch"] = channel_sync.today()
     if wallboard.intraday_queue is not None:
         ctx["intraday"] = intraday.today(wallboard.intraday_queue, now)
     return ctx
@@ -174,7 +178,7 @@ def render(wallboard: Wallboard, parts: tuple[str, ...], ctx: dict | None = None
     return "".join(render_to_string(f"{TEMPLATE}#{part}", ctx) for part in parts)
 
 
-SNAPSHOT = ("wb-queues", "wb-agents", "wb-campaigns", "wb-health")
+SNAPSHOT = ("wb-queues", "wb-agents", "wb-campaigns", "wb-channels", "wb-health")
 
 
 def snapshot(wallboard: Wallboard) -> str:
@@ -190,6 +194,8 @@ def _has_part(wallboard: Wallboard, part: str) -> bool:
         return wallboard.shows_agents
     if part == "wb-campaigns":
         return wallboard.shows_campaigns
+    if part == "wb-channels":
+        return wallboard.shows_channels
     return True
 
 

@@ -244,8 +244,17 @@ class Server(ThreadingHTTPServer):
 
 
 def build_server(centre, host, port, api_user, api_password):
-    from . import agents_api, chats_api, control, outbounds_api, work_report_api  # noqa: F401
+    from . import (  # noqa: F401
+        agents_api,
+        chat_history,
+        chats_api,
+        control,
+        outbounds_api,
+        tickets_api,
+        work_report_api,
+    )
     from .work_history import attach
 
     attach(centre)  # agents' work history: agents_work_report
+    chat_history.attach(centre)  # the day's chats: chats/reports/summary
     return Server((host, port), make_handler(centre, api_user, api_password))

@@ -118,6 +118,11 @@ class Wallboard(models.Model):
     def shows_campaigns(self) -> bool:
         return self.kind in (self.Kind.CAMPAIGNS, self.Kind.ALL)
 
+    @property
+    def shows_channels(self) -> bool:
+        """Chats and e-mail today (Thulium's chat summary and ticket numbers)."""
+        return self.kind == self.Kind.ALL
+
     def new_link(self) -> None:
         """A fresh secret: the old link stops working at once (a leaked link, a moved TV)."""
         self.token = new_token()
