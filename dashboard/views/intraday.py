@@ -1,5 +1,6 @@
 """Intraday: one queue's chosen day in 15- or 30-minute intervals, as a chart and a table,
-beside the same weekday a week before (dashboard/intraday.py)."""
+beside the same weekday a week before (dashboard/intraday.py), and the agents (of the user's
+teams) by status over that day (dashboard/intraday_agents.py)."""
 
 from datetime import date, timedelta
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from crm_bridge.parse import tenant_tz
 
+from .. import intraday_agents
 from ..intraday import SIZES, chart_data, intraday, total
 from ..models import Queue
 from ..queues import queue_stats
@@ -42,6 +44,7 @@ def intraday_page(request: HttpRequest) -> HttpResponse:
     day, minutes = _day(request.GET.get("day", "")), _minutes(request.GET.get("minutes", ""))
     today = timezone.now().astimezone(tenant_tz()).date()
     rows = intraday(queue, day, minutes) if queue else []
+    by_status = intraday_agents.agents_by_status(day, minutes, scope)
     context = {
         "nav": "intraday",
         "queues": queues,
@@ -57,6 +60,9 @@ def intraday_page(request: HttpRequest) -> HttpResponse:
         "total": total(rows),
         "total_last_week": total(rows, "last_week"),
         "chart": chart_data(rows, minutes),
+        "status_rows": by_status,
+        "status_labels": intraday_agents.labels(),
+        "status_chart": intraday_agents.chart_data(by_status, minutes),
     }
     template = "dashboard/intraday.html" + ("#intraday-body" if request.htmx else "")
     return render(request, template, context)
