@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm_bridge.models import Campaign, PauseReason
@@ -15,7 +16,25 @@ class PauseForm(forms.Form):
 
 
 class CallForm(forms.Form):
-    phone_number = forms.CharField(label=_("Number"), max_length=32)
+    """POST agents/:login/call: a number, or a customer of Thulium's CRM (found in the dialog,
+    crm_bridge/customers.py) whose number it is; the campaigns already calling the number are
+    shown beside it (outbounds_by_phone_number)."""
+
+    phone_number = forms.CharField(
+        label=_("Number"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "hx-get": reverse_lazy("number-campaigns"),
+                "hx-trigger": "change, keyup changed delay:600ms",
+                "hx-target": "#number-campaigns",
+                "hx-sync": "this:replace",
+                "aria-describedby": "number-campaigns",
+            }
+        ),
+    )
+    customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     outbound_id = forms.CharField(
         label=_("Campaign"),
         max_length=5,
@@ -30,6 +49,8 @@ class CallForm(forms.Form):
 
     def clean_phone_number(self):
         number = re.sub(r"[\s\-()]", "", self.cleaned_data["phone_number"])
+        if not number and self.data.get("customer_id"):
+            return ""  # the customer's main number (Thulium's choice)
         if not re.fullmatch(r"\+?\d{3,20}", number):
             raise forms.ValidationError(
                 _("Enter a phone number: digits, optionally starting with +.")

@@ -335,6 +335,7 @@ class Centre:
                     "queue_id": getattr(c, "queue_id", None),
                     "outbound_id": getattr(c, "outbound_id", None),
                     "phone_number": getattr(c, "phone_number", None),
+                    "source_number": getattr(c, "source_number", None),
                     "held": getattr(c, "held", False),
                     "muted": getattr(c, "muted", False),
                     "recording": getattr(c, "recording", True),

@@ -143,7 +143,12 @@ def _call_thulium(action: str, login: str, params: dict) -> None:
     elif action == "transfer":
         client.transfer(login, params["destination"])
     elif action == "call":
-        client.call(login, params["phone_number"], outbound_id=params.get("outbound_id", ""))
+        client.call(
+            login,
+            params.get("phone_number", ""),
+            outbound_id=params.get("outbound_id", ""),
+            customer_id=params.get("customer_id"),
+        )
     else:
         getattr(client, action)(login)
 
