@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
-from . import campaign_sync, channel_sync, retention, sync
+from . import campaign_sync, channel_sync, customers, retention, sync
 from .client import ThuliumError
 
 log = logging.getLogger(__name__)
@@ -63,3 +63,13 @@ def watch_data_health() -> None:
 def prune_history() -> None:
     """Raw events and calls older than EVENT_RETENTION_DAYS go; the aggregates stay."""
     _poll_exclusively("prune-history", 120, retention.prune)
+
+
+@shared_task(ignore_result=True)
+def identify_callers(callers: list, attempt: int = 0) -> None:
+    """Ask Thulium's CRM who calls from these numbers; show what it said; what the rate limit
+    (or a Thulium hiccup) left waits a second, ten times at most."""
+    learned, later = customers.identify([tuple(c) for c in callers])
+    customers.show(learned)
+    if later and attempt < 10:
+        identify_callers.apply_async((later, attempt + 1), countdown=1)

@@ -249,6 +249,7 @@ def build_server(centre, host, port, api_user, api_password):
         chat_history,
         chats_api,
         control,
+        customers_api,
         outbounds_api,
         tickets_api,
         work_report_api,
