@@ -142,6 +142,7 @@ def stack(tmp_path_factory) -> Stack:
         "DATABASE_URL": database_url(folder),
         "REDIS_URL": f"{VALKEY}/1",
         "THULIUM_POLL_SECONDS": "1",
+        "THULIUM_CHANNELS_SECONDS": "2",
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "DJANGO_DEBUG": "0",
         "LOG_LEVEL": "WARNING",
