@@ -249,10 +249,11 @@ THULIUM_CAMPAIGN_SAMPLE_SECONDS = envint("THULIUM_CAMPAIGN_SAMPLE_SECONDS", 300)
 THULIUM_CHANNELS_SECONDS = envint("THULIUM_CHANNELS_SECONDS", 30)
 
 # Who is calling (crm_bridge/customers.py): a caller's name from Thulium's CRM is kept this
-# long, "unknown number" this long, and Thulium gets at most this many CRM requests a second.
+# long, "unknown number" this long, and Thulium gets at most this many CRM requests a second
+# (0: no lookups).
 CUSTOMER_CACHE_SECONDS = envint("CUSTOMER_CACHE_SECONDS", 3600)
 CUSTOMER_MISS_SECONDS = envint("CUSTOMER_MISS_SECONDS", 300)
-CUSTOMER_LOOKUPS_PER_SECOND = envint("CUSTOMER_LOOKUPS_PER_SECOND", 3)
+CUSTOMER_LOOKUPS_PER_SECOND = envint("CUSTOMER_LOOKUPS_PER_SECOND", 5)
 
 # --- Queues and wallboards (issue #3; docs/metrics.md) ---------------------------------------
 QUEUE_DAY_RESET = os.environ.get("QUEUE_DAY_RESET", "00:00")  # "today" starts here, local time

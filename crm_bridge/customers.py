@@ -5,7 +5,8 @@ Looked up once per number and kept in the cache: a name for CUSTOMER_CACHE_SECON
 does not know this number" for CUSTOMER_MISS_SECONDS. Never on the broadcast path: the event
 processor hands the numbers of new calls to `identify_soon` after its push (a cache read, and a
 Celery task for what the cache does not know); the task asks Thulium, at most
-CUSTOMER_LOOKUPS_PER_SECOND requests a second across every process (the rest waits a second),
+CUSTOMER_LOOKUPS_PER_SECOND requests a second across every process (the rest waits a second;
+0 turns lookups off),
 and then pushes the rows and queue tiles that show those numbers. Rendering reads the cache
 only (`names`), so however many boards are open Thulium hears one request per number.
 
@@ -113,7 +114,7 @@ def note_caller(event) -> None:
 def identify_soon(callers) -> None:
     """Hand the numbers the cache does not know yet to a Celery task (after the push)."""
     callers = dict(callers)  # number -> customer_id (one per number)
-    if not callers:
+    if not callers or settings.CUSTOMER_LOOKUPS_PER_SECOND <= 0:  # 0: no lookups at all
         return
     from .tasks import identify_callers
 
@@ -138,11 +139,11 @@ def identify(callers: list[tuple[str, int | None]]) -> tuple[dict[str, str], lis
         if not cache.add(f"{key}:busy", 1, timeout=30):  # another worker asks already
             continue
         try:
-            if not _take_turn():
-                later.append((number, customer_id))
-                continue
             try:
                 label = lookup(number, customer_id)
+            except Later:
+                later.append((number, customer_id))
+                continue
             except ThuliumError as exc:
                 if exc.transient:
                     later.append((number, customer_id))
@@ -176,16 +177,23 @@ def show(learned: dict[str, str]) -> None:
         notify_queues_changed(sorted(pks))
 
 
+class Later(Exception):
+    """This second's CUSTOMER_LOOKUPS_PER_SECOND requests to Thulium are used up."""
+
+
 def lookup(number: str, customer_id: int | None = None) -> str:
-    """The caller's label from Thulium (two or three requests at most), or UNKNOWN."""
+    """The caller's label from Thulium (one request, two or three at most), or UNKNOWN.
+    Raises Later when a request would pass the limit: the whole lookup waits a second."""
     customer = None
     if customer_id is not None:
+        _take_turn()
         try:
             customer = get_customer(customer_id)
         except ThuliumAPIError as exc:
             if exc.status != 404:
                 raise
     if customer is None:
+        _take_turn()
         found = search_by_phone(number, limit=2)
         customer = found[0] if found else None
     if customer is None:
@@ -193,14 +201,17 @@ def lookup(number: str, customer_id: int | None = None) -> str:
     return customer.label(company_name(customer.company_id) if customer.company_id else "")
 
 
-def _take_turn() -> bool:
-    """One of this second's CUSTOMER_LOOKUPS_PER_SECOND requests (shared by every worker)."""
+def _take_turn() -> None:
+    """One of this second's CUSTOMER_LOOKUPS_PER_SECOND requests to Thulium, shared by every
+    worker (a counter per second in Redis); Later when they are used up."""
     key = f"caller:rate:{int(time.time())}"
     cache.add(key, 0, timeout=5)
     try:
-        return cache.incr(key) <= settings.CUSTOMER_LOOKUPS_PER_SECOND
+        taken = cache.incr(key)
     except ValueError:  # expired between the two: a new second
-        return True
+        return
+    if taken > settings.CUSTOMER_LOOKUPS_PER_SECOND:
+        raise Later
 
 
 # --- Thulium's CRM ----------------------------------------------------------------------------
@@ -238,6 +249,7 @@ def company_name(company_id: int) -> str:
     key = f"caller:company:{company_id}"
     name = cache.get(key)
     if name is None:
+        _take_turn()
         try:
             body = request("GET", f"companies/{company_id}")
         except ThuliumAPIError as exc:
