@@ -2,13 +2,11 @@
 document's own examples), looked up once per number, cached, rate limited, and shown on the
 agent's row and in the queue tile's waiting calls without the screens ever asking Thulium."""
 
-import base64
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings
 from django.utils import timezone
 
 from crm_bridge import customers
@@ -17,6 +15,7 @@ from crm_bridge.signals import Changes
 from crm_bridge.tasks import identify_callers
 from dashboard.board import board_context
 from dashboard.queues import queue_stats
+from tests.test_queue_metrics import deliver
 
 pytestmark = pytest.mark.django_db
 DOC = Path(__file__).parent / "fixtures" / "thulium_doc"
@@ -181,17 +180,6 @@ def test_thuliums_refusal_is_not_asked_again_at_once(simulator):
 # --- From the webhook to the screens ------------------------------------------------------------
 
 
-def _store(client, action: str, **fields) -> None:
-    """A webhook as Thulium posts it, stored and not yet applied."""
-    auth = f"{settings.THULIUM_WEBHOOK_USER}:{settings.THULIUM_WEBHOOK_PASSWORD}"
-    response = client.post(
-        "/webhooks/thulium/",
-        {"action": action, **{k: str(v) for k, v in fields.items()}},
-        HTTP_AUTHORIZATION="Basic " + base64.b64encode(auth.encode()).decode(),
-    )
-    assert response.status_code == 200, response.content
-
-
 def test_the_pipeline_hands_new_callers_on_and_screens_read_names_from_the_cache_only(
     client, simulator
 ):
@@ -202,12 +190,12 @@ def test_the_pipeline_hands_new_callers_on_and_screens_read_names_from_the_cache
     def ago(seconds: int) -> str:
         return (now - timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
 
-    _store(client, "AGENT_LOGGED_IN", agent_login="jkowalski", date=ago(60))
-    _store(client, "ENTER_QUEUE", connection_id="who.1", queue_id=155, source_number=number,
+    deliver(client, "AGENT_LOGGED_IN", agent_login="jkowalski", date=ago(60))
+    deliver(client, "ENTER_QUEUE", connection_id="who.1", queue_id=155, source_number=number,
            date=ago(30))  # fmt: skip
-    _store(client, "ENTER_QUEUE", connection_id="who.2", queue_id=155, source_number="500999888",
+    deliver(client, "ENTER_QUEUE", connection_id="who.2", queue_id=155, source_number="500999888",
            source_name="BOK: Nowak", date=ago(20))  # fmt: skip
-    _store(client, "AGENT_RINGING", connection_id="who.1", queue_id=155, agent_login="jkowalski",
+    deliver(client, "AGENT_RINGING", connection_id="who.1", queue_id=155, agent_login="jkowalski",
            source_number=number, date=ago(5))  # fmt: skip
     changes = Changes()
     process_pending(changes=changes)

@@ -25,7 +25,8 @@ def at(hms: str, day: str = "2025-03-10") -> str:
     return f"{day} {hms}"
 
 
-def post(client, action: str, **fields):
+def deliver(client, action: str, **fields):
+    """A webhook as Thulium posts it: stored, not applied yet."""
     auth = f"{settings.THULIUM_WEBHOOK_USER}:{settings.THULIUM_WEBHOOK_PASSWORD}"
     response = client.post(
         "/webhooks/thulium/",
@@ -33,8 +34,14 @@ def post(client, action: str, **fields):
         HTTP_AUTHORIZATION="Basic " + base64.b64encode(auth.encode()).decode(),
     )
     assert response.status_code == 200, response.content
-    process_pending()
     return response.json()
+
+
+def post(client, action: str, **fields):
+    """A webhook delivered and applied."""
+    answer = deliver(client, action, **fields)
+    process_pending()
+    return answer
 
 
 def answered_call(cid, queue, entered, connected, completed, duration, agent="jkowalski"):
