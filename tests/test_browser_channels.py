@@ -5,6 +5,7 @@ both live; the intraday page draws the agents-by-status chart beside its table. 
 the stack is another process."""
 
 import random
+import zlib
 from datetime import date, timedelta
 
 import pytest
@@ -52,8 +53,10 @@ def test_the_board_and_a_wallboard_show_todays_chats_and_e_mail_live(page, login
     chats, _ = _until_equal(page, "channel", stack)
     tickets = page.locator("#channel-tickets")
     expect(tickets).to_contain_text("E-mail today")
-    tickets.get_by_text("By ticket queue").click()
-    expect(tickets.locator('tr[data-ticket-queue="BOK e-mail"]')).to_be_visible()
+    bok = stack.sim.api("GET", "tickets/today_stats").json()["queues"][0]["open"]
+    expect(tickets.locator('li[data-ticket-queue="BOK e-mail"]')).to_have_text(
+        f"BOK e-mail: {bok} open"
+    )
     expect(page.locator("#channel-tiles [data-stale]")).to_have_count(0)
 
     wall = page.context.new_page()
@@ -62,13 +65,15 @@ def test_the_board_and_a_wallboard_show_todays_chats_and_e_mail_live(page, login
     expect(wall.locator("#wb-channel-tickets")).to_contain_text("Open now")
 
     # A new chat in Thulium: both screens show it without a reload.
+    conversation = next(  # one the simulator does not make empty (its crc32 % 25)
+        c for c in (f"b-{random.random()}" for _ in range(50)) if zlib.crc32(c.encode()) % 25
+    )
     stack.sim.control(
         "event",
-        {"action": "CHAT_CONVERSATION_CREATED", "conversation_id": f"b-{random.random()}",
+        {"action": "CHAT_CONVERSATION_CREATED", "conversation_id": conversation,
          "chat_queue_id": 1},
     )  # fmt: skip
-    more = _thulium(stack)[0]
-    assert more == chats + 1 or more > chats  # another test's chat may have come too
+    assert _thulium(stack)[0] > chats
     board_chats = page.locator('#channel-chats [data-field="chats-incoming"]')
     expect(board_chats).to_have_text(str(_thulium(stack)[0]), timeout=20_000)
     wall_chats = wall.locator('#wb-channel-chats [data-field="chats-incoming"]')
@@ -77,7 +82,9 @@ def test_the_board_and_a_wallboard_show_todays_chats_and_e_mail_live(page, login
 
 
 def test_the_intraday_page_draws_agents_by_status(page, login, stack):
-    login_name = f"bs{random.randint(1000, 99999)}"
+    # One of the centre's agents (no agent of our own on everyone's board); its live state
+    # does not move: these events are weeks older than it.
+    login_name = stack.sim.state()["agents"][-1]["login"]
     day = date.today() - timedelta(days=random.randint(15, 28))  # a day no other test uses
     for action, at, extra in (
         ("AGENT_LOGGED_IN", "10:00:00", {}),
