@@ -159,11 +159,13 @@ def board_snapshot(language: str | None = None, scope: Scope = EVERYONE) -> str:
 
 def _render_board_snapshot(scope: Scope) -> str:
     context = board_context(scope)
-    return "".join(
-        render_to_string(f"{BOARD}#{name}", context)
-        for name in ("agent-rows", "status-counts", "health-banner")
-    ) + render_to_string("dashboard/queues.html#queue-panel", context) + render_to_string(
-        "dashboard/channels.html#channel-tiles", {"ch": channel_sync.today()}
+    return (
+        "".join(
+            render_to_string(f"{BOARD}#{name}", context)
+            for name in ("agent-rows", "status-counts", "health-banner")
+        )
+        + render_to_string("dashboard/queues.html#queue-panel", context)
+        + render_to_string("dashboard/channels.html#channel-tiles", {"ch": channel_sync.today()})
     )
 
 
