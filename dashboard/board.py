@@ -4,16 +4,21 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Count
+from django.db.models.fields.json import KT
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from crm_bridge.models import Agent, AgentGroup, AgentStatus, Campaign, PauseReason
+from crm_bridge import customers
+from crm_bridge.events import AGENT_ACTIONS, OUTBOUND_AGENT_ACTIONS, status_after
+from crm_bridge.models import Agent, AgentGroup, AgentStatus, Campaign, PauseReason, WebhookEvent
 from crm_bridge.models.agents import ON_CALL, collation_key
+from crm_bridge.parse import to_int
 from crm_bridge.sync import data_health
 
 from .models import Queue
-from .queues import queue_stats
+from .queues import day_start, queue_stats
 from .teams import EVERYONE, Scope
 
 # Board order of the header counts, and the colour family of each status.
@@ -33,7 +38,21 @@ def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
     day_url = reverse("agent-today", args=["__login__"])  # once, not a reverse() per row
     queue_names = {q.number: q.display_name for q in Queue.objects.filter(kind=Queue.Kind.CALL)}
     campaign_names = dict(Campaign.objects.values_list("campaign_id", "name"))
+    now = timezone.now()
+    midnight = day_start(now)
+    today = today_numbers(agents, now)
+    callers = customers.names({a.call_number for a in agents if a.call_number})  # cache only
     for agent in agents:
+        name = callers.get(agent.call_number, "")  # "" also while it is being looked up
+        agent.caller_unknown = name == customers.UNKNOWN
+        agent.caller = "" if agent.caller_unknown else name
+        agent.today = today.get(agent.login) or Today()
+        # A pause running now counts from its start (or midnight); the browser keeps adding.
+        agent.paused_from = None
+        if agent.status == AgentStatus.PAUSED and agent.status_since:
+            agent.paused_from = max(agent.status_since, midnight)
+        running = (now - agent.paused_from).total_seconds() if agent.paused_from else 0
+        agent.today.paused_now = agent.today.paused + int(running)
         agent.queue_name = queue_names.get(agent.call_queue_id, "")
         agent.campaign_name = campaign_names.get(agent.call_campaign_id, agent.call_campaign_id)
         agent.pause_label = PauseReason.label(agent.pause_id, pause_names)
@@ -47,6 +66,58 @@ def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
             AgentStatus.PAUSED,
         )
     return agents
+
+
+class Today:
+    """An agent's numbers since midnight, from the webhook events stored here, counted as the
+    agent's day counts them (dashboard/agent_day.py): calls answered (AGENT_CONNECTED), talk
+    time (billsec of the completed calls) and the time in pauses. `paused` is the pauses that
+    ended; a pause still running is added in the browser from the row's status_since, so the
+    number grows with no push."""
+
+    __slots__ = ("answered", "talk", "paused", "paused_now")
+
+    def __init__(self):
+        self.answered, self.talk, self.paused, self.paused_now = 0, 0, 0, 0
+
+
+def today_numbers(agents, now=None) -> dict[str, Today]:
+    """login -> Today for these agents, from one query (whatever their number)."""
+    logins = {agent.login for agent in agents}
+    if not logins:
+        return {}
+    now = now or timezone.now()
+    events = WebhookEvent.objects.filter(
+        action__in=AGENT_ACTIONS | OUTBOUND_AGENT_ACTIONS,
+        event_date__gte=day_start(now),
+        event_date__lte=now,
+    )
+    if len(logins) <= 100:  # a push: these agents' events; a whole board: the day's, filtered here
+        events = events.filter(agent_login__in=logins)
+    else:
+        events = events.exclude(agent_login="")
+    rows = events.order_by("agent_login", "event_date", "id").values_list(
+        "agent_login", "action", "event_date", KT("data__pause_id"), KT("data__billsec")
+    )
+    found: dict[str, Today] = {}
+    login, paused_at = None, None
+    for who, action, moment, pause_id, billsec in rows.iterator(chunk_size=5000):
+        if who not in logins:
+            continue
+        if who != login:
+            login, paused_at = who, None
+        after = status_after(action, {"pause_id": pause_id})
+        if after is None:
+            continue
+        day = found.get(who) or found.setdefault(who, Today())
+        if action == "AGENT_CONNECTED":
+            day.answered += 1
+        elif action in ("AGENT_COMPLETED", "OUTBOUND_COMPLETED"):
+            day.talk += to_int(billsec) or 0
+        if paused_at is not None:  # a pause (or one pause after another) ended here
+            day.paused += int((moment - paused_at).total_seconds())
+        paused_at = moment if after[0] == AgentStatus.PAUSED else None
+    return found
 
 
 def _pending_label(agent: Agent, pause_names: dict) -> str:
@@ -116,6 +187,8 @@ def board_context(scope: Scope = EVERYONE) -> dict:
             key=lambda item: collation_key(item[1]),
         ),
         "statuses": [(s.value, s.label) for s in STATUS_ORDER],
+        # The row's buttons, one set per status, copied into each row in the browser (live.js).
+        "action_statuses": [(s.value, s in ON_CALL) for s in STATUS_ORDER],
     }
 
 
@@ -131,20 +204,24 @@ def rows_context(logins: list[str], scope: Scope = EVERYONE) -> dict:
 
 
 # Sortable columns (key, header); the browser (live.js) sorts live rows the same way.
+# (key, header, tooltip)
+TODAY_WHAT = _("Calls answered · talk time · time in pauses")
+TODAY_SOURCE = _("since midnight, from the events received here")
 SORT_COLUMNS = [
-    ("name", _("Agent")),
-    ("group", _("Group")),
-    ("status", _("Status")),
-    ("", _("Pause reason")),
-    ("since", _("In status")),
-    ("", _("Current call")),
-    ("", _("Actions")),
+    ("name", _("Agent"), ""),
+    ("group", _("Group"), ""),
+    ("status", _("Status"), ""),
+    ("", _("Pause reason"), ""),
+    ("since", _("In status"), _("Longest first; logged-off agents last")),
+    ("", _("Current call"), ""),
+    ("", _("Today"), format_lazy("{}: {}", TODAY_WHAT, TODAY_SOURCE)),
+    ("", _("Actions"), ""),
 ]
 
 
 def sort_agents(agents: list[Agent], key: str) -> list[Agent]:
     """By surname in Polish order (the default), group, status (board order) or since
-    (longest first)."""
+    (longest first, logged-off agents last)."""
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
 
     def by_name(a: Agent):
@@ -153,7 +230,12 @@ def sort_agents(agents: list[Agent], key: str) -> list[Agent]:
     keys = {
         "group": lambda a: (collation_key(a.group_name) or "\uffff", by_name(a)),
         "status": lambda a: (order.get(a.status, 99), by_name(a)),
-        "since": lambda a: (a.status_since is None, a.status_since or 0, by_name(a)),
+        "since": lambda a: (
+            a.status == AgentStatus.OFF,
+            a.status_since is None,
+            a.status_since or 0,
+            by_name(a),
+        ),
     }
     return sorted(agents, key=keys.get(key, by_name))
 

@@ -27,6 +27,35 @@
   function tick(root) {
     var now = Date.now();
     (root || document).querySelectorAll("[data-since]").forEach(function (el) { tickOne(el, now); });
+    // Today's time in pauses: the pauses that ended, plus the one running now.
+    (root || document).querySelectorAll("[data-paused-from]").forEach(function (el) {
+      var from = Date.parse(el.getAttribute("data-paused-from"));
+      if (!isNaN(from)) setText(el, formatDuration(Number(el.dataset.paused) + (now - from) / 1000));
+    });
+  }
+
+  // --- A row's buttons: one <template> per status in the page (board.html#row-actions), copied
+  // into each row as it arrives, each button naming its agent for screen readers. ------------
+  var actionSets = {};
+  function fillActions(row) {
+    var cell = row.querySelector("td.actions");
+    if (!cell || cell.firstChild) return;
+    var status = row.dataset.status;
+    if (!(status in actionSets)) {
+      actionSets[status] = document.querySelector('template[data-actions-for="' + status + '"]');
+    }
+    if (!actionSets[status]) return;
+    var who = row.querySelector(".who strong");
+    var name = " " + (who ? who.textContent : row.dataset.login);
+    var buttons = actionSets[status].content.cloneNode(true);
+    buttons.querySelectorAll("button").forEach(function (b) {
+      b.setAttribute("aria-label", b.textContent + name);
+    });
+    cell.appendChild(buttons);
+  }
+  function fillAllActions(root) {
+    if (root.matches && root.matches("tr.agent")) fillActions(root);
+    else root.querySelectorAll("tr.agent").forEach(fillActions);
   }
 
   // An agent row's timer ticks only while the row is on screen: a thousand text changes a
@@ -61,12 +90,25 @@
       group: form.elements.group.value,
       status: form.elements.status.value,
       q: form.elements.q.value.trim().toLowerCase(),
+      hideOff: form.elements.hide_off.checked,
+      queue: form.elements.queue.value,
+      queueGroups: queueGroups(form.elements.queue.value),
     };
+  }
+
+  // The agent groups serving a queue, from its tile (set in admin, or learned from its calls).
+  function queueGroups(key) {
+    if (!key) return null;
+    var line = document.getElementById("queue-" + key + "-agents");
+    var groups = line ? line.dataset.groups.split(" ").filter(Boolean) : [];
+    return groups;
   }
 
   function matches(row, f) {
     return (!f.group || row.dataset.group === f.group) &&
       (!f.status || row.dataset.status === f.status) &&
+      (!f.hideOff || row.dataset.status !== "OFF") &&
+      (!f.queueGroups || f.queueGroups.indexOf(row.dataset.group) !== -1) &&
       (!f.q || row.cells[0].textContent.toLowerCase().indexOf(f.q) !== -1);
   }
 
@@ -80,7 +122,43 @@
     document.querySelectorAll("[data-status-filter]").forEach(function (a) {
       a.classList.toggle("active", a.dataset.statusFilter === f.status);
     });
+    if (!rows) showQueueFilter(f);
   }
+
+  // --- A queue tile opens the agents who serve it -----------------------------------------------
+  function showQueueFilter(f) {
+    var note = document.querySelector("[data-queue-filter-note]");
+    if (!note) return;
+    var tile = f.queue && document.getElementById("queue-" + f.queue);
+    note.hidden = !f.queue;
+    if (f.queue) {
+      var name = tile && tile.querySelector("[data-queue-agents]");
+      note.querySelector("[data-queue-filter-name]").textContent = name ? name.textContent : f.queue;
+      note.querySelector("[data-queue-filter-none]").hidden = f.queueGroups.length > 0;
+    }
+    document.querySelectorAll("[data-queue-agents]").forEach(function (b) {
+      var on = !!f.queue && b.closest(".queue-tile").id === "queue-" + f.queue;
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  }
+  function chooseQueue(key) {
+    var f = filterState();
+    if (!f) return;
+    f.form.elements.queue.value = key;
+    applyFilters(); syncUrl();
+  }
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-queue-agents]");
+    if (button) {
+      var key = button.closest(".queue-tile").dataset.queue;
+      var f = filterState();
+      chooseQueue(f && f.queue === key ? "" : key);  // a second click shows everyone again
+    } else if (e.target.closest("[data-queue-filter-clear]")) {
+      chooseQueue("");
+      var table = document.querySelector("table.agents");
+      if (table) table.scrollIntoView({ block: "nearest" });
+    }
+  });
 
   // Live rows arrive one by one: filter and tick just those, not the whole board.
   function watchRows(table) {
@@ -95,7 +173,7 @@
       });
       if (rows.length) {
         applyFilters(rows);
-        rows.forEach(function (row) { tick(row); watchRow(row); });
+        rows.forEach(function (row) { fillActions(row); tick(row); watchRow(row); });
         sortSoon();
       }
     }).observe(table, { childList: true, subtree: true });
@@ -119,9 +197,10 @@
       var i = STATUS_ORDER.indexOf(row.dataset.status);
       return String(i < 0 ? 99 : i).padStart(2, "0") + " " + nameKey(row);
     },
-    since: function (row) {
+    since: function (row) {  // the longest first, logged-off agents last
       var t = row.querySelector("[data-since]");
-      return t ? String(Date.parse(t.dataset.since)).padStart(15, "0") : "~";
+      var off = row.dataset.status === "OFF" ? "1" : "0";
+      return off + (t ? String(Date.parse(t.dataset.since)).padStart(15, "0") : "~");
     },
   };
 
@@ -198,6 +277,7 @@
     if (f.group) params.set("group", f.group);
     if (f.status) params.set("status", f.status);
     if (f.form.elements.q.value.trim()) params.set("q", f.form.elements.q.value.trim());
+    if (f.queue) params.set("queue", f.queue);
     if (currentSort()) params.set("sort", currentSort());
     var query = params.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
@@ -207,6 +287,9 @@
     if (e.target.closest("[data-filters]")) { applyFilters(); syncUrl(); }
   });
   document.addEventListener("change", function (e) {
+    if (e.target.matches("[data-hide-off]")) {
+      try { localStorage.setItem("thulium-hide-off", e.target.checked ? "1" : ""); } catch (err) { /* private */ }
+    }
     if (e.target.closest("[data-filters]")) { applyFilters(); syncUrl(); }
   });
   document.addEventListener("submit", function (e) {
@@ -340,6 +423,7 @@
     var message = document.createElement("template");
     message.innerHTML = e.detail.message;
     Array.prototype.slice.call(message.content.children).forEach(function (el) {
+      if (el.matches("tr.agent, #agent-rows")) fillAllActions(el);
       var old = el.id && document.getElementById(el.id);
       if (old) {
         var refocus = old.contains(document.activeElement) && focusOf(document.activeElement);
@@ -350,8 +434,11 @@
         document.getElementById("agent-rows").appendChild(el);
       } else return;
       if (el.id === "status-counts") markFilter(el);
+      if (el.id === "queue-panel") { queueOrder = null; applyFilters(); }
+      else if (el.matches(".agents-line") && filterState() && filterState().queue) applyFilters();
       if (window.htmx && el.querySelector("[hx-get], [hx-post]")) htmx.process(el);
     });
+    orderQueues();
     socketElt.dispatchEvent(new CustomEvent("htmx:wsAfterMessage",
       { bubbles: true, detail: { message: e.detail.message } }));
   });
@@ -376,6 +463,58 @@
     queueDetails(show);
   });
 
+  // "Worst queues first": tiles over a threshold (red, then amber), then the most waiting, then
+  // the longest wait; remembered in this browser. Kept in order every second (alerts.js moves a
+  // tile's level as its wait grows) and after every live message; off: the server's order.
+  var queueOrder = null;  // the server's order of the tiles (ids), read when the panel arrives
+  var LEVEL = { red: 2, amber: 1 };
+  function worstFirst() { return !!document.querySelector(".board[data-queue-worst]"); }
+  function tileKey(tile) {
+    var waiting = tile.querySelector("[data-field=waiting]");
+    var longest = tile.querySelector("[data-field=longest]");
+    var since = longest && Date.parse(longest.getAttribute("data-since"));
+    return [LEVEL[tile.getAttribute("data-alert")] || 0,
+      waiting ? Number(waiting.textContent) || 0 : 0, since ? -since : -Infinity];
+  }
+  function orderQueues() {
+    var panel = document.getElementById("queue-panel");
+    if (!panel) return;
+    var tiles = Array.prototype.slice.call(panel.querySelectorAll(":scope > .queue-tile"));
+    if (!queueOrder) queueOrder = tiles.map(function (t) { return t.id; });
+    var sorted = tiles.slice();
+    if (worstFirst()) {
+      var keys = new Map(tiles.map(function (t) { return [t, tileKey(t)]; }));
+      sorted.sort(function (a, b) {
+        var x = keys.get(a), y = keys.get(b);
+        return (y[0] - x[0]) || (y[1] - x[1]) || (y[2] > x[2] ? 1 : y[2] < x[2] ? -1 : 0) ||
+          queueOrder.indexOf(a.id) - queueOrder.indexOf(b.id);
+      });
+    } else {
+      sorted.sort(function (a, b) {
+        var i = queueOrder.indexOf(a.id), j = queueOrder.indexOf(b.id);
+        return (i < 0 ? 1e9 : i) - (j < 0 ? 1e9 : j);
+      });
+    }
+    if (!sorted.some(function (t, i) { return t !== tiles[i]; })) return;
+    var focused = panel.contains(document.activeElement) && document.activeElement;
+    sorted.forEach(function (t) { panel.appendChild(t); });
+    if (focused && focused.isConnected) focused.focus({ preventScroll: true });
+  }
+  function queueWorst(on) {
+    var board = document.querySelector(".board[data-live]");
+    var button = document.querySelector("[data-queue-worst-toggle]");
+    if (!board || !button) return;
+    board.toggleAttribute("data-queue-worst", on);
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    orderQueues();
+  }
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest("[data-queue-worst-toggle]")) return;
+    var on = !worstFirst();
+    try { localStorage.setItem("thulium-queue-worst", on ? "1" : ""); } catch (err) { /* private */ }
+    queueWorst(on);
+  });
+
   // A row updated live (alone, or with the whole table) keeps the keyboard focus where it
   // was: on the same button or link of the same agent's row.
   function focusOf(was) {
@@ -394,10 +533,22 @@
     if (window.htmx) htmx.config.wsReconnectDelay = function (n) {
       return Math.min(30000, 500 * Math.pow(2, n)) * (0.5 + Math.random() / 2);
     };
+    var form = document.querySelector("[data-filters]");
+    if (form) {
+      var hideOff = false;
+      try { hideOff = !!localStorage.getItem("thulium-hide-off"); } catch (err) { /* private */ }
+      form.elements.hide_off.checked = hideOff || form.elements.hide_off.checked;
+      form.elements.queue.value = new URLSearchParams(location.search).get("queue") || "";
+    }
+    var worst = false;
+    try { worst = !!localStorage.getItem("thulium-queue-worst"); } catch (err) { /* private */ }
+    queueWorst(worst);
+    fillAllActions(document);
     applyFilters();
     tick();
     document.querySelectorAll("tr.agent").forEach(watchRow);
     setInterval(tickAll, 1000);
+    setInterval(orderQueues, 1000);
     document.querySelectorAll("table.agents").forEach(watchRows);
   });
 })();
