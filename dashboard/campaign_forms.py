@@ -10,6 +10,11 @@ from crm_bridge.client import ThuliumAPIError
 from crm_bridge.models import Agent, AgentGroup, Campaign, Dialer
 from crm_bridge.outbounds import PARAMETERS
 
+# Thulium's document (POST outbounds, "Obsługiwane parametry"): the over-dialling ratio
+# ("współczynnik naddzwaniania") is the predictive dialer's only. The form shows these fields
+# for that dialer only (static/dashboard/pages.js) and sends them for no other.
+PREDICTIVE_ONLY = ("predictive_min_calls", "predictive_max_calls")
+
 ID_RE = re.compile(r"^[0-9A-Za-z]{5}$")
 ID_HELP = _("Five characters, e.g. 00042. Leave empty and Thulium picks one.")
 GROUP_HELP = _(
@@ -38,6 +43,10 @@ class _CampaignChecks:
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date cannot be before the start date."))
+        if data.get("dialer", Dialer.PREDICTIVE) != Dialer.PREDICTIVE:
+            for name in PREDICTIVE_ONLY:  # hidden for this dialer: whatever was left in them
+                data.pop(name, None)
+                self.errors.pop(name, None)
         low, high = data.get("predictive_min_calls"), data.get("predictive_max_calls")
         if low is not None and high is not None and low > high:
             self.add_error("predictive_min_calls", _("Min calls cannot exceed max calls."))
@@ -103,10 +112,18 @@ class CampaignForm(_CampaignChecks, forms.Form):
         label=_("Preview timeout (s)"), min_value=1, required=False
     )
     predictive_min_calls = forms.DecimalField(
-        label=_("Predictive min calls"), min_value=0.1, decimal_places=2, required=False
+        label=_("Predictive min calls"),
+        min_value=0.1,
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs={"data-dialer-only": "predictive"}),
     )
     predictive_max_calls = forms.DecimalField(
-        label=_("Predictive max calls"), min_value=0.1, decimal_places=2, required=False
+        label=_("Predictive max calls"),
+        min_value=0.1,
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs={"data-dialer-only": "predictive"}),
     )
 
     thulium_names = {

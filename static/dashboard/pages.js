@@ -28,6 +28,29 @@
       });
   });
 
+  // A campaign form: the fields of one dialer only (data-dialer-only="predictive") show, and are
+  // sent, only while that dialer is chosen (or, cloning, is the campaign's own: data-dialer).
+  function dialerFields(form) {
+    var select = form.querySelector("select[name=dialer]");
+    var dialer = select ? select.value : form.getAttribute("data-dialer");
+    if (!dialer) return;
+    form.querySelectorAll("[data-dialer-only]").forEach(function (input) {
+      var off = input.getAttribute("data-dialer-only") !== dialer;
+      var box = input.closest("form > div") || input.parentElement;
+      box.hidden = off;
+      box.style.display = off ? "none" : "";  // the form's CSS lays its divs out as flex
+      input.disabled = off;
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("select[name=dialer]")) dialerFields(e.target.form);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-dialer-only]")) dialerFields(form);
+    });
+  });
+
   // A form with data-confirm-submit="question" is sent only once the question is answered OK.
   document.addEventListener("submit", function (e) {
     var question = e.target.getAttribute("data-confirm-submit");
