@@ -128,10 +128,17 @@ def test_a_call_in_a_campaign_is_sent_with_its_id(supervisor, client):
     act(client, login, "hangup")
 
 
-def test_the_board_sorts_by_time_in_status_longest_first(supervisor, client):
+def test_the_board_sorts_by_time_in_status_longest_first_logged_off_last(supervisor, client):
     html = client.get(reverse("board") + "?sort=since").content.decode()
     rows = html.split('class="agent status-')[1:]
+    off = [r.startswith("OFF") for r in rows]
+    assert any(off) and off == sorted(off)  # every logged-off agent after the logged-in ones
     since = [r.split('data-since="')[1].split('"')[0] for r in rows if 'data-since="' in r]
+    logged_in = [
+        r.split('data-since="')[1].split('"')[0]
+        for r in rows
+        if 'data-since="' in r and not r.startswith("OFF")
+    ]
     assert len(since) > 30
-    assert since == sorted(since)  # ISO dates in one zone: earliest, i.e. longest, first
+    assert logged_in == sorted(logged_in)  # ISO dates in one zone: earliest (longest) first
     assert 'class="sort active">In status' in html

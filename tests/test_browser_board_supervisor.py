@@ -76,8 +76,12 @@ def test_queue_tiles_worst_first_follow_live_pushes_and_are_remembered(page, log
         expect(toggle).to_have_attribute("aria-pressed", "true")
 
         # 2 waiting: over this queue's own red (2); 4 in another queue (amber at the default 3).
+        waiting = {q: page.locator(f"#queue-{q} [data-field=waiting]") for q in (red_early, busy)}
+        base = {q: int(w.text_content()) for q, w in waiting.items()}  # earlier tests' calls
         enter(red_early, 2)
         enter(busy, 4)
+        expect(waiting[red_early]).to_have_text(str(base[red_early] + 2))
+        expect(waiting[busy]).to_have_text(str(base[busy] + 4))
         expect(page.locator(f"#queue-{red_early}")).to_have_attribute("data-alert", "red")
 
         def in_order():
@@ -111,8 +115,7 @@ def test_queue_tiles_worst_first_follow_live_pushes_and_are_remembered(page, log
         assert ids.index(f"queue-{red_early}") < first_not_red
 
         enter(busy, 3)  # 3 more: a live push moves the tile as it passes the others
-        before = keys[f"queue-{busy}"][2]
-        expect(page.locator(f"#queue-{busy} [data-field=waiting]")).to_have_text(str(before + 3))
+        expect(waiting[busy]).to_have_text(str(base[busy] + 7))
         keys, ids = settled()
         assert keys[f"queue-{busy}"][1] == 2  # red now (7 or more waiting)
         assert ids.index(f"queue-{busy}") < ids.index(f"queue-{red_early}")  # more waiting
