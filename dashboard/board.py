@@ -4,19 +4,17 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Count
-from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm_bridge import customers
-from crm_bridge.events import AGENT_ACTIONS, OUTBOUND_AGENT_ACTIONS, status_after
-from crm_bridge.models import Agent, AgentGroup, AgentStatus, Campaign, PauseReason, WebhookEvent
+from crm_bridge.models import Agent, AgentGroup, AgentStatus, Campaign, PauseReason
 from crm_bridge.models.agents import ON_CALL, collation_key
-from crm_bridge.parse import to_int
 from crm_bridge.sync import data_health
 
+from .board_today import Today, today_numbers
 from .models import Queue
 from .queues import day_start, queue_stats
 from .teams import EVERYONE, Scope
@@ -66,58 +64,6 @@ def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
             AgentStatus.PAUSED,
         )
     return agents
-
-
-class Today:
-    """An agent's numbers since midnight, from the webhook events stored here, counted as the
-    agent's day counts them (dashboard/agent_day.py): calls answered (AGENT_CONNECTED), talk
-    time (billsec of the completed calls) and the time in pauses. `paused` is the pauses that
-    ended; a pause still running is added in the browser from the row's status_since, so the
-    number grows with no push."""
-
-    __slots__ = ("answered", "talk", "paused", "paused_now")
-
-    def __init__(self):
-        self.answered, self.talk, self.paused, self.paused_now = 0, 0, 0, 0
-
-
-def today_numbers(agents, now=None) -> dict[str, Today]:
-    """login -> Today for these agents, from one query (whatever their number)."""
-    logins = {agent.login for agent in agents}
-    if not logins:
-        return {}
-    now = now or timezone.now()
-    events = WebhookEvent.objects.filter(
-        action__in=AGENT_ACTIONS | OUTBOUND_AGENT_ACTIONS,
-        event_date__gte=day_start(now),
-        event_date__lte=now,
-    )
-    if len(logins) <= 100:  # a push: these agents' events; a whole board: the day's, filtered here
-        events = events.filter(agent_login__in=logins)
-    else:
-        events = events.exclude(agent_login="")
-    rows = events.order_by("agent_login", "event_date", "id").values_list(
-        "agent_login", "action", "event_date", KT("data__pause_id"), KT("data__billsec")
-    )
-    found: dict[str, Today] = {}
-    login, paused_at = None, None
-    for who, action, moment, pause_id, billsec in rows.iterator(chunk_size=5000):
-        if who not in logins:
-            continue
-        if who != login:
-            login, paused_at = who, None
-        after = status_after(action, {"pause_id": pause_id})
-        if after is None:
-            continue
-        day = found.get(who) or found.setdefault(who, Today())
-        if action == "AGENT_CONNECTED":
-            day.answered += 1
-        elif action in ("AGENT_COMPLETED", "OUTBOUND_COMPLETED"):
-            day.talk += to_int(billsec) or 0
-        if paused_at is not None:  # a pause (or one pause after another) ended here
-            day.paused += int((moment - paused_at).total_seconds())
-        paused_at = moment if after[0] == AgentStatus.PAUSED else None
-    return found
 
 
 def _pending_label(agent: Agent, pause_names: dict) -> str:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from crm_bridge.models import Agent, WebhookEvent
 from dashboard.board import sort_agents, today_numbers
+from dashboard.board_today import DAY
 from dashboard.live import agents_update
 from dashboard.queues import day_start
 from tests.conftest import make_user
@@ -24,6 +25,14 @@ def _event(login: str, action: str, when, **data):
         data={"action": action, "agent_login": login, **data},
         dedup_key=f"{login}{action}{when.isoformat()}",
     )
+
+
+@pytest.fixture(autouse=True)
+def fresh_day():
+    """The whole-board totals are kept per process: none from another test's database."""
+    DAY.day = None
+    yield
+    DAY.day = None
 
 
 @pytest.fixture
@@ -125,3 +134,32 @@ def test_rows_carry_no_buttons_the_page_has_them_once_per_status(client, a_morni
             assert f'data-action="{action}"' in template
     assert html.count("<template data-actions-for=") == 8
     assert "since midnight, from the events received here" in html  # the numbers' source
+
+
+def test_a_whole_board_counts_the_same_and_folds_in_only_what_arrived_since(a_morning):
+    many = [Agent(login=f"b{i}", status="FREE") for i in range(150)]
+    Agent.objects.bulk_create(many)
+    everyone = list(Agent.objects.all())
+    fresh = today_numbers(Agent.objects.filter(login__in=["jkowalski", "anowak"]))
+    whole = today_numbers(everyone)  # more than a push's few: the running totals
+    for login in ("jkowalski", "anowak"):
+        assert (whole[login].answered, whole[login].talk, whole[login].paused) == (
+            fresh[login].answered,
+            fresh[login].talk,
+            fresh[login].paused,
+        )
+    now = timezone.now()
+    _event("anowak", "AGENT_CONNECTED", now - timedelta(seconds=20), connection_id="n3")
+    _event("anowak", "AGENT_COMPLETED", now - timedelta(seconds=5), connection_id="n3", billsec=15)
+    with CaptureQueriesContext(connection) as queries:
+        again = today_numbers(everyone)
+    assert len(queries) == 1
+    assert (again["anowak"].answered, again["anowak"].talk) == (3, 195)  # each counted once
+    assert today_numbers(everyone)["anowak"].answered == 3  # and not again
+    # A row another process committed late (received a little before the last read): once.
+    _event("anowak", "AGENT_CONNECTED", now - timedelta(seconds=2), connection_id="n4")
+    WebhookEvent.objects.filter(data__connection_id="n4").update(
+        received_at=timezone.now() - timedelta(seconds=10)
+    )
+    assert today_numbers(everyone)["anowak"].answered == 4
+    assert today_numbers(everyone)["anowak"].answered == 4
