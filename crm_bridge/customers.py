@@ -127,14 +127,19 @@ def identify_soon(callers) -> None:
         log.warning("Callers not looked up (%s)", exc)
 
 
-def identify(callers: list[tuple[str, int | None]]) -> tuple[dict[str, str], list]:
-    """Ask Thulium about these callers (number, customer_id): returns what was learned
-    {number: label or UNKNOWN} (also cached) and the callers left for the next second."""
-    learned, later = {}, []
-    for number, customer_id in callers:
-        number = normalize(number)
+def identify(callers: list[tuple]) -> tuple[dict[str, str], list]:
+    """Ask Thulium about these callers, (number, customer_id) or (number, customer_id,
+    failures): returns what was learned {number: label or UNKNOWN} (also cached) and the
+    callers left for the next second (out of this second's turns, or Thulium failed: then
+    asked again four times at most)."""
+    learned, later, out_of_turns = {}, [], False
+    for number, customer_id, *failed in callers:
+        number, failures = normalize(number), failed[0] if failed else 0
         key = _key(number)
         if not number or cache.get(key) is not None:
+            continue
+        if out_of_turns:
+            later.append((number, customer_id, failures))
             continue
         if not cache.add(f"{key}:busy", 1, timeout=30):  # another worker asks already
             continue
@@ -142,11 +147,12 @@ def identify(callers: list[tuple[str, int | None]]) -> tuple[dict[str, str], lis
             try:
                 label = lookup(number, customer_id)
             except Later:
-                later.append((number, customer_id))
+                out_of_turns = True
+                later.append((number, customer_id, failures))
                 continue
             except ThuliumError as exc:
-                if exc.transient:
-                    later.append((number, customer_id))
+                if exc.transient and failures < 4:
+                    later.append((number, customer_id, failures + 1))
                 else:  # e.g. no CRM rights: said once in the log, asked again after a while
                     log.warning("Thulium's CRM did not say who calls from %s: %s", number, exc)
                     cache.set(key, UNKNOWN, timeout=settings.CUSTOMER_MISS_SECONDS)

@@ -66,10 +66,10 @@ def prune_history() -> None:
 
 
 @shared_task(ignore_result=True)
-def identify_callers(callers: list, attempt: int = 0) -> None:
-    """Ask Thulium's CRM who calls from these numbers; show what it said; what the rate limit
-    (or a Thulium hiccup) left waits a second, ten times at most."""
+def identify_callers(callers: list) -> None:
+    """Ask Thulium's CRM who calls from these numbers and show what it said; what this
+    second's turns (or a Thulium hiccup) left is asked again a second later."""
     learned, later = customers.identify([tuple(c) for c in callers])
     customers.show(learned)
-    if later and attempt < 10:
-        identify_callers.apply_async((later, attempt + 1), countdown=1)
+    if later:
+        identify_callers.apply_async((later,), countdown=1)

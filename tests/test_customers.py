@@ -163,7 +163,22 @@ def test_at_most_the_limit_of_lookups_a_second_reach_thulium(simulator, settings
     numbers = [f"60000000{n}" for n in range(6)]
     learned, later = customers.identify([(n, None) for n in numbers])
     assert 1 <= len(learned) <= 2  # one a second (two if a second began meanwhile)
-    assert sorted([*learned, *(n for n, _ in later)]) == numbers  # the rest waits, none lost
+    assert sorted([*learned, *(n for n, _, _ in later)]) == numbers  # the rest waits, none lost
+
+
+def test_a_thulium_hiccup_is_asked_again_four_times_then_left(simulator):
+    simulator.control("fault", {"method": "GET", "path": "customers", "status": 503,
+                                "message": "Try later."})  # fmt: skip
+    try:
+        callers, tries = [("600100201", None)], 0
+        while callers:
+            learned, callers = customers.identify(callers)
+            tries += 1
+            assert learned == {}
+    finally:
+        simulator.control("fault", {})
+    assert tries == 5
+    assert customers.names(["600100201"]) == {"600100201": customers.UNKNOWN}
 
 
 def test_thuliums_refusal_is_not_asked_again_at_once(simulator):
