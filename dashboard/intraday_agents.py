@@ -20,19 +20,12 @@ from crm_bridge.events import AGENT_ACTIONS, CALL_ENDS, OUTBOUND_AGENT_ACTIONS, 
 from crm_bridge.models import Agent, AgentStatus, WebhookEvent
 from crm_bridge.parse import tenant_tz, to_int
 
+from .board import STATUS_ORDER
 from .intraday import day_bounds
 from .teams import Scope
 
-# The order of the chart's lines and the table's columns (logged off is not counted).
-STATUSES = [
-    AgentStatus.FREE,
-    AgentStatus.RINGING,
-    AgentStatus.INBOUND_CALL,
-    AgentStatus.OUTBOUND_CALL,
-    AgentStatus.CALL,
-    AgentStatus.OUTBOUND_PREVIEW,
-    AgentStatus.PAUSED,
-]
+# The order of the chart's lines and the table's columns: the board's (logged off is not counted).
+STATUSES = [status for status in STATUS_ORDER if status != AgentStatus.OFF]
 
 
 @dataclass

@@ -4,7 +4,7 @@ import datetime
 
 from .chat_history import Chat
 from .server import ApiError, route
-from .work_report_api import _KEYS, AGGREGATIONS, _as_int, _date, _invalid, hms
+from .work_report_api import _KEYS, AGGREGATIONS, _as_int, _invalid, date_bounds, hms
 
 
 @route("GET", r"chats/queues")
@@ -118,21 +118,7 @@ def _summary_row(c, user: str, series: str, chats: list[Chat], q: dict, now: flo
 
 def _summary_params(c, req) -> dict:
     errors, tz = [], c.clock.tz
-    bounds = {}
-    for name in ("date_from", "date_to"):
-        raw = req.get(name)
-        parsed = _date(raw, tz, end=name == "date_to")
-        if raw in (None, ""):
-            errors.append(_invalid(name, "is required.", "jest wymagane."))
-        elif parsed is None:
-            errors.append(
-                _invalid(name, "expected YYYY-MM-DD HH:MM:SS.", "oczekiwano RRRR-MM-DD GG:MM:SS.")
-            )
-        bounds[name] = parsed
-    if bounds["date_from"] and bounds["date_to"] and bounds["date_to"] < bounds["date_from"]:
-        errors.append(
-            _invalid("date_to", "is before date_from.", "jest wcześniejsza niż date_from.")
-        )
+    bounds = date_bounds(req, tz, errors)
     logins = set()
     for login in req.get_list("user_logins") or []:
         if c.agent(str(login)) is None:

@@ -208,21 +208,7 @@ def _validated(c, req) -> dict:
             )
             continue
         agents += [a for a in c.real_agents() if a.group_id == group_id and a not in agents]
-    bounds = {}
-    for name in ("date_from", "date_to"):
-        raw = req.get(name)
-        parsed = _date(raw, tz, end=name == "date_to")
-        if raw in (None, ""):
-            errors.append(_invalid(name, "is required.", "jest wymagane."))
-        elif parsed is None:
-            errors.append(
-                _invalid(name, "expected YYYY-MM-DD HH:MM:SS.", "oczekiwano RRRR-MM-DD GG:MM:SS.")
-            )
-        bounds[name] = parsed
-    if bounds["date_from"] and bounds["date_to"] and bounds["date_to"] < bounds["date_from"]:
-        errors.append(
-            _invalid("date_to", "is before date_from.", "jest wcześniejsza niż date_from.")
-        )
+    bounds = date_bounds(req, tz, errors)
     aggregate_by = str(req.get("aggregate_by") or "month")
     if aggregate_by not in AGGREGATIONS:
         errors.append(
@@ -281,6 +267,27 @@ _UNIT = {
     "%Y-%m-%d %H:%M": datetime.timedelta(minutes=1),
     "%Y-%m-%d": datetime.timedelta(days=1),
 }
+
+
+def date_bounds(req, tz, errors: list) -> dict:
+    """date_from and date_to (required; date_to includes what it names), or None each with an
+    error per field."""
+    bounds = {}
+    for name in ("date_from", "date_to"):
+        raw = req.get(name)
+        parsed = _date(raw, tz, end=name == "date_to")
+        if raw in (None, ""):
+            errors.append(_invalid(name, "is required.", "jest wymagane."))
+        elif parsed is None:
+            errors.append(
+                _invalid(name, "expected YYYY-MM-DD HH:MM:SS.", "oczekiwano RRRR-MM-DD GG:MM:SS.")
+            )
+        bounds[name] = parsed
+    if bounds["date_from"] and bounds["date_to"] and bounds["date_to"] < bounds["date_from"]:
+        errors.append(
+            _invalid("date_to", "is before date_from.", "jest wcześniejsza niż date_from.")
+        )
+    return bounds
 
 
 def _date(value, tz, end: bool) -> float | None:
