@@ -95,6 +95,11 @@ def names(numbers) -> dict[str, str]:
     return {n: found[k] for n, k in wanted.items() if k in found}
 
 
+def shown(name: str) -> tuple[str, bool]:
+    """A cached name as a screen shows it: (the name, or "" when unknown; unknown?)."""
+    return ("", True) if name == UNKNOWN else (name, False)
+
+
 def callers_of(event_action: str, data: dict) -> tuple[str, int | None] | None:
     """(number, customer_id) of a call-starting event, or None."""
     field = CALLER_FIELDS.get(event_action)

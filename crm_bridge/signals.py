@@ -47,7 +47,11 @@ class Changes:
         self.queues |= other.queues
         self.all_queues |= other.all_queues
         for number, customer_id in other.callers.items():
-            self.callers[number] = customer_id or self.callers.get(number)
+            self.add_caller(number, customer_id)
+
+    def add_caller(self, number: str, customer_id: int | None) -> None:
+        """One entry a number; a customer_id once known is kept."""
+        self.callers[number] = customer_id or self.callers.get(number)
 
 
 _collecting = threading.local()
@@ -80,7 +84,7 @@ def notify_agents_changed(logins) -> None:
 def notify_caller(number: str, customer_id: int | None) -> None:
     """A call from `number` began: its caller is looked up after the push (customers.py)."""
     if (changes := _collector()) is not None:
-        changes.callers[number] = customer_id or changes.callers.get(number)
+        changes.add_caller(number, customer_id)
         return
     from .customers import identify_soon
 

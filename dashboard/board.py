@@ -41,9 +41,8 @@ def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
     today = today_numbers(agents, now)
     callers = customers.names({a.call_number for a in agents if a.call_number})  # cache only
     for agent in agents:
-        name = callers.get(agent.call_number, "")  # "" also while it is being looked up
-        agent.caller_unknown = name == customers.UNKNOWN
-        agent.caller = "" if agent.caller_unknown else name
+        # "" also while it is being looked up
+        agent.caller, agent.caller_unknown = customers.shown(callers.get(agent.call_number, ""))
         agent.today = today.get(agent.login) or Today()
         # A pause running now counts from its start (or midnight); the browser keeps adding.
         agent.paused_from = None

@@ -211,9 +211,8 @@ def _waiting_calls(stats: list[QueueStats], waiting: Q) -> None:
             rows.append((by_pk[queue_id], number, name, entered))
     names = customers.names({number for _, number, name, _ in rows if number and not name})
     for s, number, name, entered in rows:
-        known = name or names.get(number, "")
-        unknown = known == customers.UNKNOWN
-        s.waiting_calls.append(WaitingCall(number, "" if unknown else known, unknown, entered))
+        known, unknown = customers.shown(name or names.get(number, ""))
+        s.waiting_calls.append(WaitingCall(number, known, unknown, entered))
 
 
 def agent_counts(now: datetime | None = None) -> list[QueueStats]:
