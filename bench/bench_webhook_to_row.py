@@ -102,6 +102,9 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--boards", type=int, default=3, help="boards open in Chromium")
     parser.add_argument("--cluster", action="store_true", help="through nginx to two daphne")
+    parser.add_argument(
+        "--trace", action="store_true", help="record the first board's work in the paced run"
+    )
     args = parser.parse_args()
     started = time.monotonic()
     with Children() as kids, tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
@@ -211,7 +214,12 @@ def run(kids: Children, args, url: str, env: dict) -> dict:
             plan = (("paced", args.events, args.rate), ("burst", args.burst, None))
             for name, n, rate in plan:
                 cpu0 = cpu()
+                tracing = args.trace and name == "paced"
+                if tracing:
+                    browser.start_tracing(page=pages[0], categories=TRACE_CATEGORIES)
                 runs[name] = one_run(pages, url, sim_agents, sim_event, rng, n, rate)
+                if tracing:
+                    runs[name]["browser_work_ms"] = trace_summary(browser.stop_tracing())
                 runs[name]["server_cpu_s"] = {k: round(v - cpu0[k], 2) for k, v in cpu().items()}
             clock_after = calibrate(pages[0])
         finally:
@@ -224,6 +232,43 @@ def run(kids: Children, args, url: str, env: dict) -> dict:
         "board_load_after_login_s": board_load_s,
         "clock_offset_ms": {"before": clock, "after": clock_after},
         "runs": runs,
+    }
+
+
+TRACE_CATEGORIES = ["devtools.timeline", "v8.execute", "disabled-by-default-devtools.timeline"]
+TRACE_KINDS = ("ParseHTML", "UpdateLayoutTree", "Layout", "PrePaint", "Paint", "Layerize",
+               "HitTest", "MinorGC", "MajorGC", "V8.GC_SCAVENGER", "EventDispatch",
+               "FunctionCall", "TimerFire", "FireAnimationFrame", "RunTask")  # fmt: skip
+
+
+def trace_summary(trace: bytes) -> dict:
+    """Where one board's main thread spent the run: total ms per kind of work (kinds nest:
+    RunTask holds the rest), and the page's own functions that took the most."""
+    import json
+
+    events = json.loads(trace)
+    events = events.get("traceEvents", events) if isinstance(events, dict) else events
+    main = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("name") == "thread_name" and e.get("args", {}).get("name") == "CrRendererMain"
+    }
+    kinds, functions = {}, {}
+    for e in events:
+        if (e.get("pid"), e.get("tid")) not in main or e.get("ph") != "X":
+            continue
+        ms = e.get("dur", 0) / 1000
+        if e["name"] in TRACE_KINDS:
+            kinds[e["name"]] = kinds.get(e["name"], 0) + ms
+        if e["name"] == "FunctionCall":
+            data = e.get("args", {}).get("data", {})
+            name = data.get("functionName") or "(anonymous)"
+            where = f"{name} {data.get('url', '').rsplit('/', 1)[-1]}:{data.get('lineNumber', '')}"
+            functions[where] = functions.get(where, 0) + ms
+    top = sorted(functions.items(), key=lambda x: -x[1])[:12]
+    return {
+        "kinds": {k: round(v) for k, v in sorted(kinds.items(), key=lambda x: -x[1])},
+        "functions": {k: round(v) for k, v in top},
     }
 
 
@@ -304,7 +349,12 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
             item = to_sync.get()
             if item is None:
                 return
-            sim_event(*item)
+            for _ in range(3):  # the simulator may drop a connection under this load
+                try:
+                    sim_event(*item)
+                    break
+                except requests.RequestException:
+                    time.sleep(0.2)
 
     sync_thread = threading.Thread(target=syncer, daemon=True)
     sync_thread.start()
@@ -399,6 +449,8 @@ def report(r: dict, path) -> None:
             f"browser long tasks {x['browser_long_tasks_ms']} ms over {x['ws_messages_received']} "
             f"websocket messages"
         )
+        if "browser_work_ms" in x:
+            print(f"  first board's main thread (ms): {x['browser_work_ms']}")
     print(f"  ({r['bench_seconds']} s; written to {path})")
 
 

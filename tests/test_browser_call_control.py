@@ -45,7 +45,15 @@ def test_a_transfer_from_the_board_moves_the_call_to_the_other_agent(page, login
     target_row = page.locator(f"#agent-{target}")
     expect(target_row).to_have_attribute("data-status", "FREE")
 
+    # A call's controls sit behind one button of the row, named for the agent.
+    name = row.locator(".who strong").text_content()
+    expect(row.locator("[data-action=transfer]")).to_be_hidden()
+    control = row.locator("details.call-control > summary")
+    expect(control).to_have_attribute("aria-label", f"Call control {name}")
+    control.click()
+    assert "sort=" not in page.url  # a click in a row is no click on a column's sort link
     row.locator("[data-action=transfer]").click()
+    expect(row.locator("[data-action=hold]")).to_be_hidden()  # the menu closes
     dialog = page.locator("#action-dialog")
     expect(dialog).to_be_visible()
     dialog.locator("select[name=to_agent]").select_option(value=target)

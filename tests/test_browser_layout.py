@@ -66,6 +66,15 @@ def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack
         panel = page.locator("#queue-panel").bounding_box()
         assert panel and panel["y"] + min(panel["height"], 1) < 900  # the queues are on screen
         assert _rows_in_view(page) >= 15, _rows_in_view(page)
+        # Nothing runs past the right edge (every button of a row is on screen), and each
+        # row's cells stand under their column's heading.
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth + 1")
+        lefts = page.evaluate(
+            """() => [document.querySelector('table.agents thead tr'),
+                      ...document.querySelectorAll('tr.agent:not([hidden])')].slice(0, 15)
+                 .map(r => [...r.cells].map(c => Math.round(c.getBoundingClientRect().left)))"""
+        )
+        assert all(row == lefts[0] for row in lefts[1:]), lefts
 
 
 def test_a_phone_sized_board_has_no_horizontal_scroll(browser, stack, tmp_path):

@@ -118,6 +118,7 @@
     var list = strip.querySelector("[data-attention-list]");
     strip.querySelector("[data-attention-none]").hidden = breaches.length > 0;
     var entries = list.children;
+    var viewOnly = !!document.querySelector(".board[data-view-only]");  // once: a full scan
     breaches.forEach(function (b, i) {
       var li = entries[i];
       if (!li) {
@@ -130,7 +131,7 @@
         ? " · " + window.thuliumFormatDuration(b.found.seconds) : "";
       var text = b.item.subject + " — " + b.found.what + time;
       if (b.found.acked) text += " · " + strip.dataset.ackedLabel + " " + b.item.ackBy;
-      var canAck = !b.found.acked && b.item.login && !document.querySelector(".board[data-view-only]");
+      var canAck = !b.found.acked && b.item.login && !viewOnly;
       var button = li.querySelector("button");
       if (canAck && !button) {
         button = document.createElement("button");

@@ -48,7 +48,7 @@
     var who = row.querySelector(".who strong");
     var name = " " + (who ? who.textContent : row.dataset.login);
     var buttons = actionSets[status].content.cloneNode(true);
-    buttons.querySelectorAll("button").forEach(function (b) {
+    buttons.querySelectorAll("button, summary").forEach(function (b) {
       b.setAttribute("aria-label", b.textContent + name);
     });
     cell.appendChild(buttons);
@@ -228,13 +228,13 @@
   }
 
   document.addEventListener("click", function (e) {
-    var link = e.target.closest("[data-sort]");
+    var link = e.target.closest("a[data-sort]");
     if (!link) return;
     e.preventDefault();
     var params = new URLSearchParams(location.search);
     params.set("sort", link.dataset.sort);
     history.replaceState(null, "", location.pathname + "?" + params.toString());
-    document.querySelectorAll("[data-sort]").forEach(function (a) {
+    document.querySelectorAll("a[data-sort]").forEach(function (a) {
       a.classList.toggle("active", a === link);
     });
     sortRows();
@@ -255,6 +255,8 @@
     var button = e.target.closest("tr.agent [data-action]");
     if (!button || !window.htmx) return;
     var row = button.closest("tr.agent");
+    var menu = button.closest("details");
+    if (menu) menu.open = false;
     var template = row.closest("[data-action-url]").dataset.actionUrl;
     var url = template.replace("__login__", encodeURIComponent(row.dataset.login))
       .replace("__action__", button.dataset.action);
@@ -268,6 +270,18 @@
     // (and the button) before the answer arrives, and htmx drops the answer of a detached
     // source, toast and all.
     htmx.ajax("POST", url, { source: row.closest("table"), swap: "none" });
+  });
+
+  // A call's controls (a <details> in the row) close on Escape and on a click elsewhere.
+  function closeMenus(except) {
+    document.querySelectorAll("details.call-control[open]").forEach(function (d) {
+      if (d !== except) d.open = false;
+    });
+  }
+  document.addEventListener("click", function (e) { closeMenus(e.target.closest("details.call-control")); });
+  document.addEventListener("keydown", function (e) {
+    var menu = e.key === "Escape" && e.target.closest && e.target.closest("details.call-control[open]");
+    if (menu) { menu.open = false; menu.querySelector("summary").focus(); }
   });
 
   function syncUrl() {
@@ -427,7 +441,10 @@
       var old = el.id && document.getElementById(el.id);
       if (old) {
         var refocus = old.contains(document.activeElement) && focusOf(document.activeElement);
+        // An open call menu stays open when its row changes (say, the caller's name arrives).
+        var menu = old.matches("tr.agent") && old.querySelector("details.call-control[open]");
         old.replaceWith(el);
+        if (menu && el.querySelector("details.call-control")) el.querySelector("details.call-control").open = true;
         if (refocus) refocus();
       }
       else if (el.matches("tr.agent") && document.getElementById("agent-rows")) {
@@ -520,7 +537,8 @@
   function focusOf(was) {
     var row = was.closest("tr.agent");
     var same = was.dataset.action ? '[data-action="' + was.dataset.action + '"]'
-      : was.hasAttribute("data-day") ? "[data-day]" : null;
+      : was.hasAttribute("data-day") ? "[data-day]"
+      : was.matches("details.call-control > summary") ? "details.call-control > summary" : null;
     if (!row || !same) return null;
     return function () {
       var now = document.getElementById(row.id);
