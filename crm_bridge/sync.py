@@ -114,6 +114,8 @@ def _reconcile(agent: Agent, status: str, pause_id: int | None, since, now) -> b
     """Bring one agent in line with the poll; returns whether the board changes."""
     if agent.status == status and agent.pause_id == pause_id:
         agent.poll_disagreements = 0
+        if since is not None and _close(since, agent.status_since):
+            since = None  # the same change seen twice (after a disagreement): no new row to push
         return agent.apply_status(status, pause_id, since, now=now)  # Thulium's since
     recent = agent.webhook_at is not None and now - agent.webhook_at < WEBHOOK_GRACE
     if recent and agent.poll_disagreements == 0:

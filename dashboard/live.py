@@ -7,7 +7,9 @@ number of sockets, and no row, count or queue of another team reaches a browser.
 import asyncio
 import os
 import threading
+import time
 
+import redis
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
@@ -42,11 +44,12 @@ def board_group(language: str, scope: Scope = EVERYONE) -> str:
 
 def broadcast_boards(render, scopes=None) -> None:
     """`render(scope)` once per team and language, with that language active, to that
-    board group; a render that gives nothing (nothing of that team changed) sends nothing."""
+    board group; a render that gives nothing (nothing of that team changed) sends nothing,
+    and a group no board listens to is not rendered at all."""
     for scope in board_scopes() if scopes is None else scopes:
         for language in languages():
             with translation.override(language):
-                broadcast(board_group(language, scope), render(scope))
+                broadcast_lazily(board_group(language, scope), lambda scope=scope: render(scope))
 
 
 _scopes_memo: dict = {}
@@ -82,16 +85,53 @@ def campaigns_group(language: str) -> str:
 
 
 def broadcast_each_language(prefix: str, render) -> None:
-    """`render()` once per language, with that language active, to that language's group."""
+    """`render()` once per language, with that language active, to that language's group
+    (when a socket listens to it)."""
     for language in languages():
         with translation.override(language):
-            broadcast(f"{prefix}-{language}", render())
+            broadcast_lazily(f"{prefix}-{language}", render)
 
 
 def broadcast(group: str, html: str) -> None:
     if html:
         _bump(group)  # before the send: a socket that joins after it renders a new snapshot
         group_send(group, {"type": "live.html", "html": html})
+
+
+def broadcast_lazily(group: str, render) -> None:
+    """`render()` and send it, only if a socket listens to `group`: most changes have no
+    screen in some language, team or wallboard, and rendering for nobody was most of a push.
+    The snapshot's version moves first either way, so a socket that joins after the check
+    renders its snapshot anew, from a database that already holds the change."""
+    _bump(group)
+    if listened(group):
+        html = render()
+        if html:
+            group_send(group, {"type": "live.html", "html": html})
+
+
+_listeners: dict = {"pid": None, "redis": None, "seen": {}}
+LISTENED_MEMO = 2.0  # seconds a group seen with a listener is believed to still have one
+
+
+def listened(group: str) -> bool:
+    """Whether any socket listens to `group` now: Redis's count of the group's subscribers
+    (channels_redis's pub/sub layer subscribes each process once per group it has sockets
+    in; a dead process's subscriptions end with its connection). A "yes" is kept 2 s (sending
+    to nobody is harmless), a "no" is asked again every time. When Redis cannot say: yes."""
+    seen = _listeners["seen"]
+    if time.monotonic() - seen.get(group, -LISTENED_MEMO) < LISTENED_MEMO:
+        return True
+    try:
+        if _listeners["pid"] != os.getpid():  # none yet, or a forked child
+            _listeners.update(pid=os.getpid(), redis=redis.Redis.from_url(settings.REDIS_URL))
+        prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+        count = _listeners["redis"].pubsub_numsub(f"{prefix}__group__{group}")[0][1]
+    except (redis.RedisError, KeyError, IndexError):
+        return True
+    if count:
+        seen[group] = time.monotonic()
+    return bool(count)
 
 
 class _Sender:
@@ -180,6 +220,17 @@ def _push_agents(sender, logins, **kwargs):
     queried once, each row rendered once per language whatever the number of teams it is in,
     the counts once per team and language."""
     scopes = board_scopes()
+    open_groups = {
+        (scope.key, language)
+        for scope in scopes
+        for language in languages()
+        if listened(board_group(language, scope))
+    }
+    if not open_groups:
+        for scope in scopes:  # nobody to render for: the snapshots still move on
+            for language in languages():
+                _bump(board_group(language, scope))
+        return
     context = rows_context(logins)
     counts = counts_by_team(scopes)
     rows: dict = {}  # language -> login -> the row's html
@@ -189,6 +240,9 @@ def _push_agents(sender, logins, **kwargs):
             continue
         team = {**context, "counts": counts[scope.key], "logged_in": logged_in(counts[scope.key])}
         for language in languages():
+            if (scope.key, language) not in open_groups:
+                _bump(board_group(language, scope))
+                continue
             with translation.override(language):
                 done = rows.setdefault(language, {})
                 for agent in mine:
@@ -250,6 +304,11 @@ def _push_campaigns(sender, ids, **kwargs):
 
 @receiver(agents_changed)
 def _push_campaign_agents(sender, logins, **kwargs):
+    groups = [campaigns_group(language) for language in languages()]
+    if not any(listened(group) for group in groups):
+        for group in groups:  # the campaign list open nowhere: nothing to query or render
+            _bump(group)
+        return
     ids = campaigns_with(logins)
     if ids:
         broadcast_each_language(CAMPAIGNS_GROUP, campaigns_renderer(ids))

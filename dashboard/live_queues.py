@@ -30,7 +30,14 @@ from crm_bridge.signals import (
 )
 
 from . import wallboards
-from .live import broadcast, broadcast_boards, group_send, new_snapshot
+from .live import (
+    broadcast,
+    broadcast_boards,
+    broadcast_lazily,
+    group_send,
+    listened,
+    new_snapshot,
+)
 from .models import Wallboard
 from .queues import agent_counts as queue_agent_counts
 from .queues import queue_stats
@@ -122,7 +129,10 @@ def push_queues(pks: list[int] | None = None) -> None:
         )
     for wallboard in wallboards.active_wallboards():
         if wallboard.shows_queues:
-            broadcast(wallboard.group, wallboards.queue_html(wallboard, stats, now, pks is None))
+            broadcast_lazily(
+                wallboard.group,
+                lambda w=wallboard: wallboards.queue_html(w, stats, now, pks is None),
+            )
 
 
 def push_agents(logins: list[str] | None = None) -> None:
@@ -134,7 +144,10 @@ def push_agents(logins: list[str] | None = None) -> None:
         for wallboard in wallboards.active_wallboards():
             if wallboard.shows_agents:
                 ctx = wallboards.context(wallboard, stats=[], agents=agents)
-                broadcast(wallboard.group, wallboards.render(wallboard, ("wb-agents",), ctx))
+                broadcast_lazily(
+                    wallboard.group,
+                    lambda w=wallboard, c=ctx: wallboards.render(w, ("wb-agents",), c),
+                )
         return
     lines = queue_agent_counts()
     if lines:
@@ -143,16 +156,21 @@ def push_agents(logins: list[str] | None = None) -> None:
                 render_to_string(f"{PANEL}#queue-agents", {"s": s}) for s in scope.queues(lines)
             )
         )
-    changed = everyone = None
-    for wallboard in wallboards.active_wallboards():
+    found: dict = {}  # one query each for every wallboard
+
+    def wallboard_html(wallboard) -> str:
         html = wallboards.agent_lines_html(wallboard, lines) if wallboard.shows_queues else ""
         if wallboard.shows_agents:
-            if changed is None:  # one query each for every wallboard
-                changed = list(Agent.objects.filter(login__in=logins))
-                everyone = list(Agent.objects.filter(active=True).values_list("status", "group_id"))
-            html += wallboards.agents_html(wallboard, changed, everyone)
-        if html:
-            broadcast(wallboard.group, html)
+            if not found:
+                found["changed"] = list(Agent.objects.filter(login__in=logins))
+                found["everyone"] = list(
+                    Agent.objects.filter(active=True).values_list("status", "group_id")
+                )
+            html += wallboards.agents_html(wallboard, found["changed"], found["everyone"])
+        return html
+
+    for wallboard in wallboards.active_wallboards():
+        broadcast_lazily(wallboard.group, lambda w=wallboard: wallboard_html(w))
 
 
 def tell_wallboard(wallboard: Wallboard, message: str) -> None:
@@ -191,7 +209,11 @@ def _health(wallboard: Wallboard) -> dict:
 @receiver(campaigns_changed)
 def _campaigns_changed(sender, ids, **kwargs):
     showing = [w for w in wallboards.active_wallboards() if w.shows_campaigns]
-    if not showing or not wallboards.campaigns_available():
+    if not [w for w in showing if listened(w.group)]:
+        for wallboard in showing:
+            new_snapshot(wallboard.group)
+        return
+    if not wallboards.campaigns_available():
         return
     campaigns = wallboards.shown_campaigns(Wallboard(), None)  # one query for all wallboards
     for wallboard in showing:

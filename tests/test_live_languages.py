@@ -101,3 +101,46 @@ def _pause(login: str):
     with transaction.atomic():
         Agent.objects.filter(login=login).update(status="PAUSED", pause_id=3)
         notify_agents_changed([login])
+
+
+def test_a_language_no_board_has_open_is_not_rendered_and_a_board_opened_later_is_current(
+    django_user_model, counted
+):
+    """Rows are rendered only for a language (and team) a board listens to; a board opened
+    afterwards in the other language still shows the change, in its snapshot."""
+    user = django_user_model.objects.create_superuser("sup", password="x")
+    Agent.objects.create(login="jkowalski", name="Jan", surname="Kowalski", status="FREE")
+    live._listeners["seen"].clear()  # the groups earlier tests' sockets were seen in
+
+    async def scenario():
+        async with _socket(user, "en") as english:
+            connected, _ = await english.connect()
+            assert connected
+            await english.receive_from(timeout=5)  # its snapshot
+            counted["changed"] = True
+            await _pause("jkowalski")
+            update = await _row_update(english)
+        english_renders, english_sends = counted["renders"], list(counted["sends"])
+        counted["renders"], counted["sends"] = 0, []
+        live._listeners["seen"].clear()  # as 2 s later: a group once seen is believed that long
+        await _free("jkowalski")  # no board open at all now
+        async with _socket(user, "pl") as polish:
+            connected, _ = await polish.connect()
+            assert connected
+            snapshot = await polish.receive_from(timeout=5)
+        return update, english_renders, english_sends, snapshot
+
+    update, english_renders, english_sends, snapshot = async_to_sync(scenario)()
+    assert ">Paused</span>" in update
+    assert english_renders == 1  # English only: no Polish board was open
+    assert [group.rsplit("-", 1)[1] for group in english_sends] == ["en"]
+    assert counted["renders"] == 0 and counted["sends"] == []  # nobody to render for
+    row = snapshot[snapshot.index('id="agent-jkowalski"') :]
+    assert ">Wolny</span>" in row[: row.index("</tr>")]  # the change made while no board was open
+
+
+@database_sync_to_async
+def _free(login: str):
+    with transaction.atomic():
+        Agent.objects.filter(login=login).update(status="FREE", pause_id=None)
+        notify_agents_changed([login])

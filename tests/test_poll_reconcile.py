@@ -74,6 +74,17 @@ def test_two_polls_correct_a_wrong_webhook_status_but_not_a_right_one(free_agent
         client.free(other)
 
 
+def test_a_webhook_the_poll_catches_up_with_is_not_pushed_a_second_time(free_agent):
+    fold(free_agent, "AGENT_STATUS_CHANGED", pause_id=3)  # the webhook first
+    assert sync.poll_statuses() == []  # Thulium's answer may predate it: wait
+    client.pause(free_agent, 3)  # now Thulium says so too, a moment later
+    try:
+        assert sync.poll_statuses() == []  # the same change: no row to push again
+        assert status(free_agent) == ("PAUSED", 3)
+    finally:
+        client.free(free_agent)
+
+
 def test_a_poll_set_status_follows_the_next_poll_at_once(free_agent):
     client.pause(free_agent, 4)  # no webhook: only the poll knows
     try:
