@@ -69,6 +69,10 @@
   }) : null;
 
   function watchRow(row) { if (rowWatcher) rowWatcher.observe(row); }
+  function forgetRow(row) {  // a row replaced by a live update: no longer watched or ticked
+    if (rowWatcher) rowWatcher.unobserve(row);
+    onScreen.delete(row);
+  }
 
   function tickAll() {
     if (!rowWatcher) { tick(); return; }
@@ -443,6 +447,8 @@
         var refocus = old.contains(document.activeElement) && focusOf(document.activeElement);
         // An open call menu stays open when its row changes (say, the caller's name arrives).
         var menu = old.matches("tr.agent") && old.querySelector("details.call-control[open]");
+        if (old.matches("tr.agent")) forgetRow(old);
+        else if (old.id === "agent-rows") old.querySelectorAll("tr.agent").forEach(forgetRow);
         old.replaceWith(el);
         if (menu && el.querySelector("details.call-control")) el.querySelector("details.call-control").open = true;
         if (refocus) refocus();
