@@ -64,6 +64,9 @@ BATCH = 200  # events per transaction at most,
 # (write_gate.turn hands it over the moment a transaction ends).
 SQLITE_BUDGET = 0.02
 GAP_SECONDS = 0.01  # between two transactions under a backlog: the receiver's turn to write
+# After a small batch (a trickle, not a backlog), a little longer: the next takes more at once,
+# so the processor takes the write lock (SQLite) and the CPU (the receiver's too) less often.
+TRICKLE, TRICKLE_SECONDS = 20, 0.03
 IDLE_SECONDS = 0.05
 # Seconds between pushes while a backlog is applied: at least this, and at least three times
 # what the last push took, so that rendering never takes more than a quarter of the time.
@@ -209,21 +212,27 @@ def run(stop: threading.Event) -> None:
 
     Pushes go out when nothing is left to apply, or under a backlog every PUSH_EVERY seconds
     (longer when pushing is slow): one render per changed thing, however many batches moved
-    it meanwhile."""
+    it meanwhile. Caught up, a push still waits twice as long as the last one took, so that
+    pushing a steady trickle of events one by one never takes the processor (and the CPU the
+    receiver shares with it) more than a third of the time."""
     last_retry, last_beat = time.monotonic(), 0.0
     budget = SQLITE_BUDGET if connection.vendor == "sqlite" else None
     limit = BATCH
-    changes, last_push, push_every = Changes(), time.monotonic(), PUSH_EVERY
+    changes, last_push, push_every, push_gap = Changes(), time.monotonic(), PUSH_EVERY, 0.0
     while not stop.is_set():
+        wait = IDLE_SECONDS
         try:
             done = process_pending(limit, changes, budget)
             limit = min(BATCH, max(20, 2 * done))  # fetch about what the budget lets us apply
             now = time.monotonic()
-            if changes and (done == 0 or now - last_push > push_every):
+            due = last_push + (push_gap if done == 0 else push_every)
+            if changes and now >= due:
                 push(changes)
                 took = time.monotonic() - now
-                push_every = max(PUSH_EVERY, 3 * took)
+                push_every, push_gap = max(PUSH_EVERY, 3 * took), min(PUSH_EVERY, 2 * took)
                 changes, last_push = Changes(), now + took
+            elif changes:
+                wait = min(IDLE_SECONDS, due - now)  # back when the push is due
             if now - last_retry > RETRY_EVERY:
                 last_retry = now
                 if retried := retry_failed():
@@ -236,4 +245,6 @@ def run(stop: threading.Event) -> None:
             close_old_connections()
             stop.wait(1)
             continue
-        stop.wait(IDLE_SECONDS if done == 0 else GAP_SECONDS)  # room for the receiver's writes
+        if done:  # room for the receiver's writes
+            wait = GAP_SECONDS if done >= TRICKLE else min(wait, TRICKLE_SECONDS)
+        stop.wait(wait)
