@@ -119,6 +119,8 @@ def process_pending(
 
 
 def _process(limit: int, budget: float | None, isolate: bool) -> int:
+    if not WebhookEvent.objects.filter(state=State.PENDING).exists():
+        return 0  # nothing to do: a plain read, without taking the write turn from the receiver
     with write_gate.turn(), transaction.atomic():
         pending = WebhookEvent.objects.filter(state=State.PENDING).order_by("id")
         if connection.features.has_select_for_update:
