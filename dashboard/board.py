@@ -137,15 +137,15 @@ def board_context(scope: Scope = EVERYONE) -> dict:
     }
 
 
-def rows_context(logins: list[str], scope: Scope = EVERYONE) -> dict:
+def rows_context(logins: list[str], scope: Scope = EVERYONE, counts: bool = True) -> dict:
+    """These agents' rows, and (unless the caller counts for itself) the status counts."""
     pause_names, group_names = _names()
     agents = list(scope.agents(Agent.objects.filter(login__in=logins, active=True)))
-    counts = status_counts(scope)
-    return {
-        "agents": _decorate(agents, pause_names, group_names),
-        "counts": counts,
-        "logged_in": logged_in(counts),
-    }
+    context = {"agents": _decorate(agents, pause_names, group_names)}
+    if counts:
+        context["counts"] = status_counts(scope)
+        context["logged_in"] = logged_in(context["counts"])
+    return context
 
 
 # Sortable columns (key, header); the browser (live.js) sorts live rows the same way.

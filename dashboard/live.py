@@ -231,7 +231,7 @@ def _push_agents(sender, logins, **kwargs):
             for language in languages():
                 _bump(board_group(language, scope))
         return
-    context = rows_context(logins)
+    context = rows_context(logins, counts=False)  # each team's counts: one query below
     counts = counts_by_team(scopes)
     rows: dict = {}  # language -> login -> the row's html
     for scope in scopes:
