@@ -64,7 +64,9 @@
       var item = read(el), found = evaluate(item, now);
       if (el.getAttribute("data-alert") !== found.level) el.setAttribute("data-alert", found.level);
       var text = found.level ? words(found.level) + ": " + found.what : "";
-      if (item.flag && item.text !== text) { item.flag.textContent = text; item.text = text; }
+      if (item.flag && item.text !== text) {
+        item.flag.textContent = text; item.flag.title = text; item.text = text;
+      }
       if (found.level) breaches.push({ el: el, item: item, found: found });
     });
     breaches.sort(function (a, b) {  // the acknowledged after the rest
