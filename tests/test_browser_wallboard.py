@@ -130,7 +130,14 @@ def test_a_wallboard_of_agents_moves_only_the_cells_that_change(page, stack):
     cell = page.locator(f"#wb-agent-{target}")
     stack.sim.control("event", {"action": "AGENT_LOGGED_OUT", "agent_login": target})
     expect(cell).to_have_count(0, timeout=5_000)
-    assert any(f'id="wb-agent-{target}" data-gone' in str(f) for f in frames)  # only that cell
+    # Only that cell is pushed. (The periodic whole-grid refresh may remove the cell a moment
+    # before that push arrives: wait for the push itself, not only for the cell to go.)
+    gone = f'id="wb-agent-{target}" data-gone'
+    for _ in range(50):
+        if any(gone in str(f) for f in frames):
+            break
+        page.wait_for_timeout(100)
+    assert any(gone in str(f) for f in frames)
     stack.sim.control("event", {"action": "AGENT_LOGGED_IN", "agent_login": target})
     expect(cell).to_be_visible(timeout=5_000)
     assert cell.evaluate("el => el.nextElementSibling.id") == f"wb-agent-{after}"
