@@ -204,6 +204,29 @@ def test_a_duplicate_is_recognised_and_changes_nothing(client, pushed):
 
 
 @pytest.mark.django_db
+def test_one_group_commit_answers_each_delivery_as_if_it_came_alone():
+    """The receiver writes every delivery waiting at that moment in one transaction: a new
+    event sent twice in it, one stored before and a malformed body each get their own answer."""
+    from crm_bridge import receiver
+
+    def event(body: dict):
+        return receiver.to_event(urlencode(body).encode(), FORM)
+
+    before = {"action": "AGENT_LOGGED_IN", "agent_login": "anowak", "date": "2016-04-20 09:40:00"}
+    ((status, stored),) = receiver.store([event(before)])
+    fresh = {"action": "AGENT_STATUS_CHANGED", **DOC_EXAMPLES["AGENT_STATUS_CHANGED"]}
+    answers = receiver.store([event(fresh), event(before), event(fresh), event({"x": "1"})])
+    new_id = WebhookEvent.objects.get(action="AGENT_STATUS_CHANGED").pk
+    assert answers[0] == (200, {"status": "ok", "id": new_id})
+    assert answers[1] == (200, {"status": "duplicate", "id": stored["id"]})
+    assert answers[2] == (200, {"status": "duplicate", "id": new_id})
+    assert answers[3][0] == 400 and answers[3][1]["error"] == "Missing field 'action'"
+    assert dict(WebhookEvent.objects.values_list("action", "duplicates")) == {
+        "AGENT_LOGGED_IN": 1, "AGENT_STATUS_CHANGED": 1, "": 0,
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
 def test_unknown_actions_are_stored_and_accepted(client):
     response = post_form(
         client,
