@@ -20,11 +20,13 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import Future
+from functools import partial
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F
 from django.http import HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -61,14 +63,15 @@ def authorised(header: str) -> bool:
     return user_ok and password_ok
 
 
-def to_event(body: bytes, content_type: str, fields: dict | None = None) -> WebhookEvent:
-    """The event to store: a pending one, or a refused one carrying the reason."""
+def to_event(body: bytes, content_type: str, fields=None) -> WebhookEvent:
+    """The event to store: a pending one, or a refused one carrying the reason. `fields`
+    reads the form fields when the caller parses the body (Django, for multipart)."""
     raw = intake.decode(body[: intake.MAX_BODY_BYTES])
     if len(body) > intake.MAX_BODY_BYTES:
         reason = f"Body larger than {intake.MAX_BODY_BYTES} bytes: not read further"
         return intake.refused_event(raw, content_type, reason)
     try:
-        data = fields if fields is not None else intake.parse_body(raw, content_type)
+        data = fields() if fields is not None else intake.parse_body(raw, content_type)
         event = intake.build_event(data)
     except intake.Refused as exc:
         return intake.refused_event(raw, content_type, str(exc))
@@ -335,6 +338,16 @@ async def _respond(send, status: int, answer: dict, headers=()) -> None:
 # --- The Django door --------------------------------------------------------------------------
 
 
+def _multipart_fields(request: HttpRequest, body: bytes) -> dict:
+    try:
+        fields = {key: request.POST[key] for key in request.POST}
+    except MultiPartParserError as exc:
+        raise intake.Refused(f"The multipart body could not be read: {exc}") from exc
+    if not fields and body.strip():
+        raise intake.Refused("The multipart body has no named form field (is its boundary right?)")
+    return fields
+
+
 @csrf_exempt
 @require_POST
 def thulium_webhook(request: HttpRequest) -> JsonResponse:
@@ -352,7 +365,7 @@ def thulium_webhook(request: HttpRequest) -> JsonResponse:
     content_type = request.content_type or ""
     fields = None
     if content_type == "multipart/form-data" and len(body) <= intake.MAX_BODY_BYTES:
-        fields = {key: request.POST[key] for key in request.POST}
+        fields = partial(_multipart_fields, request, body)
     event = to_event(body, content_type, fields)
     try:
         status, answer = store([event])[0]

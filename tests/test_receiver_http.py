@@ -5,6 +5,7 @@ import json
 import time
 from urllib.parse import urlencode
 
+import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -103,3 +104,24 @@ def test_no_input_gives_a_5xx_over_real_http(stack, fields, as_json):
         response = _post(stack, urlencode(fields))
     assert response.status_code in (200, 400), response.content
     assert response.json().get("id")  # stored, refused or not
+
+
+BROKEN_MULTIPART = [
+    ("no parts here", "boundary=xyz", "no named form field"),
+    ("--xyz\r\nContent-Disposition: form-data\r\n\r\nv\r\n--xyz--\r\n", "boundary=xyz",
+     "no named form field"),
+    ("--xyz\r\nContent-Disposition: form-data; name=action\r\n\r\nAGENT_LOGGED_IN\r\n--xyz--",
+     "", "could not be read: Invalid boundary"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body,boundary,reason", BROKEN_MULTIPART)
+def test_a_broken_multipart_body_gets_a_400_that_says_why(stack, body, boundary, reason):
+    """A body that says multipart but is not: the receiver's own 400 with the reason, and the
+    delivery kept as refused (before, daphne's HTTP layer answered some of them itself, with
+    a bare 400 page, and nothing was kept)."""
+    content_type = "multipart/form-data" + (f"; {boundary}" if boundary else "")
+    response = _post(stack, body, content_type)
+    assert response.status_code == 400, response.content
+    assert reason in response.json()["error"]
+    assert _state_of(stack, response.json()["id"]) == "refused"
