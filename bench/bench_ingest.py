@@ -25,6 +25,7 @@ only the acknowledgement.
 import argparse
 import asyncio
 import base64
+import itertools
 import os
 import signal
 import sqlite3
@@ -319,10 +320,12 @@ async def run(args, port: int, db: Database, pipeline: bool) -> dict:
         result["ceiling"].append(
             await closed_loop(port, senders, 10, lambda i: b"", "/healthz", "GET")
         )
-    streams = {}
+    streams, seeds = {}, itertools.count(1)  # a new stream per sender and phase: no repeats
 
     def webhook_body(i):
-        stream = streams.setdefault(i, events_stream(len(streams) + 1))
+        if i not in streams:
+            streams[i] = events_stream(next(seeds))
+        stream = streams[i]
         return urlencode(next(stream)).encode()
 
     for senders in (8, 32):
