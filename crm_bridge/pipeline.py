@@ -63,9 +63,6 @@ BATCH = 200  # events per transaction at most,
 # and, on SQLite (one writer at a time), seconds: the receiver never waits longer for the lock
 # (write_gate.turn hands it over the moment a transaction ends).
 SQLITE_BUDGET = 0.02
-# ... and sooner when the receiver waits for the lock (write_gate.wanted), once this many
-# events are applied: a webhook waits for a few events' folds, not for a whole batch.
-YIELD_AFTER = 6
 GAP_SECONDS = 0.01  # between two transactions under a backlog: the receiver's turn to write
 # After a small batch (a trickle, not a backlog), a little longer: the next takes more at once,
 # so the processor takes the write lock (SQLite) and the CPU (the receiver's too) less often.
@@ -137,10 +134,7 @@ def _process(limit: int, budget: float | None, isolate: bool) -> int:
                         failed.append(event)
                 else:
                     apply(event)  # a failure raises: the caller tries again, isolated
-                if budget is not None and (
-                    time.perf_counter() - began > budget
-                    or (done >= YIELD_AFTER and write_gate.wanted())
-                ):
+                if budget is not None and time.perf_counter() - began > budget:
                     del batch[done:]  # the rest waits for the next transaction
                     break
         _mark(batch, failed)

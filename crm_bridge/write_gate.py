@@ -7,10 +7,6 @@ processor take this lock, a flock on a file beside the database, around their wr
 transactions instead: the kernel wakes the one waiting the moment the other lets go. Other
 writers (the polls, the views) still meet SQLite's own lock, as before.
 
-A writer that has to wait says so (a shared lock on a second file, `.write-wanted`), and the
-processor asks `wanted()` between two events: it ends its transaction there, so a webhook
-waits for about one event's fold, not for the processor's whole batch.
-
 Nothing on other databases (PostgreSQL writes side by side), nor on an in-memory SQLite.
 """
 
@@ -43,22 +39,6 @@ def turn():
                 holder.close()
 
 
-def wanted() -> bool:
-    """Whether another writer waits for the turn this one holds (always False off SQLite)."""
-    path = _path()
-    return path is not None and _wanted(path)
-
-
-def _wanted(path: Path) -> bool:
-    flag = _file(_wanting(path), "want")
-    try:
-        fcntl.flock(flag, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    fcntl.flock(flag, fcntl.LOCK_UN)
-    return False
-
-
 def _acquire(path: Path):
     """The open file holding the lock, or None after WAIT_SECONDS."""
     mine = _file(path)
@@ -67,15 +47,6 @@ def _acquire(path: Path):
         return mine
     except BlockingIOError:
         pass
-    flag = _file(_wanting(path), "want")
-    fcntl.flock(flag, fcntl.LOCK_SH)  # waiting: the holder's wanted() is true until we return
-    try:
-        return _wait(path)
-    finally:
-        fcntl.flock(flag, fcntl.LOCK_UN)
-
-
-def _wait(path: Path):
     # Taken: a thread waits for it, which the kernel wakes the moment it is let go, so that
     # this one can stop waiting after WAIT_SECONDS. The thread locks a file of its own, so
     # that one given up on and woken late cannot touch a lock taken since through `mine`.
@@ -107,14 +78,8 @@ def _path() -> Path | None:
     return Path(name).with_name(Path(name).name + ".write-turn")
 
 
-def _wanting(path: Path) -> Path:
-    return path.with_name(path.name.replace(".write-turn", ".write-wanted"))
-
-
-def _file(path: Path, role: str = "turn"):
+def _file(path: Path):
     """This thread's open lock file (flock excludes between open files, also in a process)."""
-    held = getattr(_local, role, None)
-    if held is None or held[0] != path:
-        held = (path, open(path, "a+b"))  # noqa: SIM115 - the thread's
-        setattr(_local, role, held)
-    return held[1]
+    if getattr(_local, "path", None) != path:
+        _local.path, _local.file = path, open(path, "a+b")  # noqa: SIM115 - the thread's
+    return _local.file

@@ -80,23 +80,3 @@ def test_a_holder_that_never_lets_go_is_not_waited_for_forever(tmp_path, monkeyp
     mine = write_gate._acquire(path)
     assert mine is not None
     fcntl.flock(mine, fcntl.LOCK_UN)
-
-
-def test_the_holder_hears_that_a_writer_waits_and_no_longer_once_it_has_the_turn(tmp_path):
-    """The processor ends its transaction early when the receiver waits (write_gate.wanted)."""
-    path = tmp_path / "db.sqlite3.write-turn"
-    mine = write_gate._acquire(path)  # this thread holds the turn, as the processor would
-    assert mine is not None
-    assert not write_gate._wanted(path)  # nobody waits
-    got = {}
-    waiter = threading.Thread(target=lambda: got.update(file=write_gate._acquire(path)))
-    waiter.start()
-    deadline = time.monotonic() + 5
-    while not write_gate._wanted(path) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert write_gate._wanted(path), "a writer waits: the holder must hear it"
-    fcntl.flock(mine, fcntl.LOCK_UN)
-    waiter.join(3)
-    assert got["file"] is not None
-    assert not write_gate._wanted(path)  # it has the turn: nobody waits any more
-    fcntl.flock(got["file"], fcntl.LOCK_UN)
