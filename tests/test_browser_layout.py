@@ -20,9 +20,9 @@ def _rows_in_view(page) -> int:
 
 
 @contextmanager
-def _board(browser, stack, width: int, height: int):
+def _board(browser, stack, width: int, height: int, locale: str = "en-GB"):
     """The board in a browser window of this size, logged in, its rows shown."""
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
     page = context.new_page()
     try:
         page.goto(f"{stack.url}/login/")
@@ -60,9 +60,11 @@ def _the_demo_centre(stack):
         )
 
 
-def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack, tmp_path):
-    with _the_demo_centre(stack), _board(browser, stack, 1400, 900) as page:
-        page.screenshot(path=tmp_path / "board-1400x900.png")
+@pytest.mark.parametrize("locale", ["en-GB", "pl-PL"])
+def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack, tmp_path, locale):
+    with _the_demo_centre(stack), _board(browser, stack, 1400, 900, locale) as page:
+        _one_paused_on_screen(stack, page)
+        page.screenshot(path=tmp_path / f"board-1400x900-{locale}.png")
         panel = page.locator("#queue-panel").bounding_box()
         assert panel and panel["y"] + min(panel["height"], 1) < 900  # the queues are on screen
         assert _rows_in_view(page) >= 15, _rows_in_view(page)
@@ -75,6 +77,25 @@ def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack
                  .map(r => [...r.cells].map(c => Math.round(c.getBoundingClientRect().left)))"""
         )
         assert all(row == lefts[0] for row in lefts[1:]), lefts
+        # A row's buttons on one line in either language, a paused agent's five too.
+        lines = page.evaluate(
+            """() => [...document.querySelectorAll('tr.agent:not([hidden])')].slice(0, 15)
+                 .map(r => [r.dataset.status, new Set([...r.querySelectorAll(
+                   'td.actions > button, td.actions > details')].map(b =>
+                   Math.round(b.getBoundingClientRect().top))).size])"""
+        )
+        assert "PAUSED" in {status for status, _ in lines}, lines
+        assert all(count == 1 for _, count in lines), lines
+
+
+def _one_paused_on_screen(stack, page) -> None:
+    """The first free agent in view paused in Thulium (the simulator), shown paused."""
+    row = page.locator("tr.agent[data-status=FREE]").first
+    login = row.get_attribute("data-login")
+    assert stack.sim.api("POST", f"agents/{login}/pause", json={"pause_id": "3"}).ok
+    expect(page.locator(f"tr#agent-{login}")).to_have_attribute(
+        "data-status", "PAUSED", timeout=15_000
+    )
 
 
 def test_a_phone_sized_board_has_no_horizontal_scroll(browser, stack, tmp_path):
