@@ -12,7 +12,8 @@ import time
 import redis
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -168,10 +169,16 @@ def new_snapshot(group: str) -> None:
 
 
 def _bump(group: str) -> None:
+    key = f"live:version:{group}"
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):  # one INCR: Django's incr() first asks if the key exists
+        key = backend.make_and_validate_key(key)
+        backend._cache.get_client(key, write=True).incr(key)
+        return
     try:
-        cache.incr(f"live:version:{group}")
+        cache.incr(key)
     except ValueError:
-        cache.set(f"live:version:{group}", 1, timeout=None)
+        cache.set(key, 1, timeout=None)
 
 
 def cached_snapshot(group: str, render) -> str:

@@ -39,8 +39,8 @@ from .live import (
     new_snapshot,
 )
 from .models import Wallboard
+from .queues import active_agents, queue_stats
 from .queues import agent_counts as queue_agent_counts
-from .queues import queue_stats
 
 PANEL = "dashboard/queues.html"
 log = logging.getLogger(__name__)
@@ -149,23 +149,22 @@ def push_agents(logins: list[str] | None = None) -> None:
                     lambda w=wallboard, c=ctx: wallboards.render(w, ("wb-agents",), c),
                 )
         return
-    lines = queue_agent_counts()
+    everyone = active_agents()  # one query for the queue lines and every wallboard's counts
+    lines = queue_agent_counts(agents=everyone)
     if lines:
         broadcast_boards(
             lambda scope: "".join(
                 render_to_string(f"{PANEL}#queue-agents", {"s": s}) for s in scope.queues(lines)
             )
         )
-    found: dict = {}  # one query each for every wallboard
+    found: dict = {}  # one query for every wallboard
 
     def wallboard_html(wallboard) -> str:
         html = wallboards.agent_lines_html(wallboard, lines) if wallboard.shows_queues else ""
         if wallboard.shows_agents:
             if not found:
                 found["changed"] = list(Agent.objects.filter(login__in=logins))
-                found["everyone"] = list(
-                    Agent.objects.filter(active=True).values_list("status", "group_id")
-                )
+                found["everyone"] = [(a["status"], a["group_id"]) for a in everyone]
             html += wallboards.agents_html(wallboard, found["changed"], found["everyone"])
         return html
 

@@ -215,14 +215,20 @@ def _waiting_calls(stats: list[QueueStats], waiting: Q) -> None:
         s.waiting_calls.append(WaitingCall(number, known, unknown, entered))
 
 
-def agent_counts(now: datetime | None = None) -> list[QueueStats]:
+def agent_counts(now: datetime | None = None, agents: list[dict] | None = None) -> list[QueueStats]:
     """Every visible queue with only its free / busy / paused agents: what an agent's change
-    moves on a queue tile (its calls' numbers stay as they were)."""
+    moves on a queue tile (its calls' numbers stay as they were). `agents`: every active
+    agent's login, group_id and status, when the caller has them already."""
     queues = Queue.objects.filter(hidden=False).prefetch_related("agent_groups")
     stats = [QueueStats(queue=queue) for queue in queues]
     if stats:
-        _count_agents(stats, day_start(now), memo=True)
+        _count_agents(stats, day_start(now), memo=True, agents=agents)
     return stats
+
+
+def active_agents() -> list[dict]:
+    """Every active agent's login, group_id and status (what the agent counts need)."""
+    return list(Agent.objects.filter(active=True).values("login", "group_id", "status"))
 
 
 # Who took which queue's calls today, for the queues with no groups set in admin: kept a few
@@ -231,10 +237,12 @@ LEARNED_FOR_SECONDS = 10
 _learned_memo: dict = {}
 
 
-def _count_agents(stats: list[QueueStats], day: datetime, memo: bool = False) -> None:
+def _count_agents(
+    stats: list[QueueStats], day: datetime, memo: bool = False, agents: list[dict] | None = None
+) -> None:
     """Free / busy / paused agents per queue: from the groups set in admin, else from the
     groups of the agents who took the queue's calls or chats today. Two queries for all."""
-    agents = list(Agent.objects.filter(active=True).values("login", "group_id", "status"))
+    agents = active_agents() if agents is None else agents
     group_of = {a["login"]: a["group_id"] for a in agents}
     learned: dict[int, set] = {}
     for queue_id, login in _took_calls([s.queue for s in stats], day, memo):

@@ -90,6 +90,7 @@ class Processes:
                 print(f"{name} did not stop in time; killing it.", flush=True)
                 _signal(proc, signal.SIGKILL)
                 proc.wait()
+            self.kill_leftovers(proc)  # e.g. a Celery worker's beat, still retrying Redis
         self.procs.clear()
         self._how.clear()
 
