@@ -215,6 +215,10 @@ def _campaigns_changed(sender, ids, **kwargs):
     if not wallboards.campaigns_available():
         return
     campaigns = wallboards.shown_campaigns(Wallboard(), None)  # one query for all wallboards
-    for wallboard in showing:
+
+    def campaigns_html(wallboard) -> str:
         ctx = {"wb": wallboard, "campaigns": wallboards.shown_campaigns(wallboard, campaigns)}
-        broadcast(wallboard.group, wallboards.render(wallboard, ("wb-campaigns",), ctx))
+        return wallboards.render(wallboard, ("wb-campaigns",), ctx)
+
+    for wallboard in showing:  # rendered only for the wallboards a screen shows
+        broadcast_lazily(wallboard.group, lambda w=wallboard: campaigns_html(w))

@@ -261,3 +261,22 @@ def test_screens_of_one_wallboard_share_one_render_until_it_changes(
     with django_capture_on_commit_callbacks(execute=True):
         tell_wallboard(board, "wallboard.reload")
     assert "Free" in screen() and "Wolny" in first
+
+
+def test_a_campaign_change_reaches_an_open_campaign_wallboard_and_renders_no_other(monkeypatch):
+    """Two campaign wallboards, a screen open on one: the change reaches it, and the other
+    (no screen) is not rendered (it renders its snapshot anew when a screen opens it)."""
+    from crm_bridge.models import Campaign
+    from crm_bridge.signals import campaigns_changed
+    from dashboard import wallboards
+
+    Campaign.objects.create(campaign_id="77", name="Odnowienia umów")
+    shown = Wallboard.objects.create(name="Shown", kind=Wallboard.Kind.CAMPAIGNS, language="pl")
+    Wallboard.objects.create(name="Dark", kind=Wallboard.Kind.CAMPAIGNS, language="pl")
+    rendered, render = [], wallboards.render
+    monkeypatch.setattr(
+        wallboards, "render", lambda wb, *a, **k: rendered.append(wb.name) or render(wb, *a, **k)
+    )
+    message = _first_push_to(shown.group, lambda: campaigns_changed.send(sender=None, ids=["77"]))
+    assert "Odnowienia umów" in message["html"]
+    assert rendered == ["Shown"]
