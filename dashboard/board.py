@@ -185,11 +185,23 @@ def sort_agents(agents: list[Agent], key: str) -> list[Agent]:
     return sorted(agents, key=keys.get(key, by_name))
 
 
-def matches(agent: Agent, group: str, status: str, query: str) -> bool:
-    """The same filter the browser applies (dashboard.js), for the first render."""
+def matches(
+    agent: Agent,
+    group: str,
+    status: str,
+    query: str,
+    hide_off: bool = False,
+    groups: frozenset | None = None,
+) -> bool:
+    """The same filter the browser applies (live.js), for the first render: `hide_off` hides
+    the logged off, `groups` (a queue's) keeps only the agents who serve it."""
     if group and str(agent.group_id or "") != group:
         return False
     if status and agent.status != status:
+        return False
+    if hide_off and agent.status == AgentStatus.OFF:
+        return False
+    if groups is not None and agent.group_id not in groups:
         return False
     if query:
         haystack = f"{agent.login} {agent.name} {agent.surname}".lower()

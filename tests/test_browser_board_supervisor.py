@@ -219,6 +219,9 @@ def test_hide_logged_off_follows_live_rows_keeps_the_counts_true_and_is_remember
         page.reload()
         expect(page.locator("[data-hide-off]")).to_be_checked()
         expect(page.locator(f"#agent-{leaving}")).to_be_hidden()
+        served = page.request.get(page.url).text()  # the page as served, before any script
+        assert re.search(rf'<tr id="agent-{leaving}"[^>]*\shidden>', served)  # no flash
+        assert "data-hide-off checked" in served
         expect(page.locator("tr.agent[data-status=OFF]:not([hidden])")).to_have_count(0)
         page.uncheck("[data-hide-off]")
         expect(page.locator(f"#agent-{leaving}")).to_be_visible()
@@ -277,6 +280,8 @@ def test_a_queue_tile_opens_the_agents_who_serve_it_and_back(page, login, stack)
         page.reload()  # the link keeps the queue
         expect(note).to_be_visible()
         assert sorted(_visible_logins(page)) == sorted(login for login, _ in served)
+        html = page.request.get(page.url).text()  # the page as served, before any script
+        assert re.search(rf'<tr id="agent-{other}"[^>]*\shidden>', html)  # hidden from the start
 
         page.get_by_role("button", name="Show all agents").click()
         expect(note).to_be_hidden()

@@ -18,6 +18,8 @@ from ..board import SORT_COLUMNS, board_context, matches, sort_agents
 from ..forms import CallForm, PauseForm, TransferForm
 from ..teams import ACT, may_act_on, scope_of
 
+HIDE_OFF_COOKIE = "thulium-hide-off"  # "1": the board's "Hide logged off" is on (live.js)
+
 ACTIONS = {
     "pause": (pgettext_lazy("action", "Pause"), PauseForm),
     "free": (pgettext_lazy("action", "Unpause"), None),
@@ -45,10 +47,16 @@ def board(request: HttpRequest) -> HttpResponse:
         return render(request, "dashboard/no_team.html", status=403)
     context = board_context(scope)
     chosen = {k: request.GET.get(k, "").strip() for k in ("group", "status", "q", "sort")}
+    # As live.js will filter: hidden from the first paint, not a moment after it.
+    hide_off = request.COOKIES.get(HIDE_OFF_COOKIE) == "1"
+    queue = request.GET.get("queue", "")
+    groups = next((s.groups for s in context["queue_stats"] if s.key == queue), None)
     for agent in context["agents"]:
-        agent.hidden = not matches(agent, chosen["group"], chosen["status"], chosen["q"])
+        agent.hidden = not matches(
+            agent, chosen["group"], chosen["status"], chosen["q"], hide_off, groups
+        )
     context["agents"] = sort_agents(context["agents"], chosen["sort"])
-    context["chosen"] = chosen
+    context["chosen"], context["hide_off"] = chosen, hide_off
     context["sort_columns"] = SORT_COLUMNS
     context["may_act"] = request.user.has_perm(ACT)
     return render(request, "dashboard/board.html", context)

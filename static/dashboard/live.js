@@ -301,13 +301,18 @@
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
   }
 
+  // "Hide logged off", kept in this browser; the cookie lets the server leave those rows
+  // hidden from the first paint (dashboard/views/agents.py), not hide them a moment later.
+  function rememberHideOff(on) {
+    try { localStorage.setItem("thulium-hide-off", on ? "1" : ""); } catch (err) { /* private */ }
+    document.cookie = "thulium-hide-off=" + (on ? "1" : "") + "; path=/; max-age=31536000; SameSite=Lax";
+  }
+
   document.addEventListener("input", function (e) {
     if (e.target.closest("[data-filters]")) { applyFilters(); syncUrl(); }
   });
   document.addEventListener("change", function (e) {
-    if (e.target.matches("[data-hide-off]")) {
-      try { localStorage.setItem("thulium-hide-off", e.target.checked ? "1" : ""); } catch (err) { /* private */ }
-    }
+    if (e.target.matches("[data-hide-off]")) rememberHideOff(e.target.checked);
     if (e.target.closest("[data-filters]")) { applyFilters(); syncUrl(); }
   });
   document.addEventListener("submit", function (e) {
@@ -562,6 +567,7 @@
       var hideOff = false;
       try { hideOff = !!localStorage.getItem("thulium-hide-off"); } catch (err) { /* private */ }
       form.elements.hide_off.checked = hideOff || form.elements.hide_off.checked;
+      rememberHideOff(form.elements.hide_off.checked);
       form.elements.queue.value = new URLSearchParams(location.search).get("queue") || "";
     }
     var worst = false;
