@@ -23,7 +23,7 @@ from django.core.cache import cache
 
 from .client import ThuliumAPIError, ThuliumError, _rows, request
 from .parse import is_null, to_bool, to_int, to_str
-from .signals import notify_agents_changed, notify_caller, notify_queues_changed
+from .signals import notify_caller, notify_callers_named, notify_queues_changed
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def show(learned: dict[str, str]) -> None:
 
     written = {v for n in learned for v in (n, f"+48{n}", f"48{n}", f"0{n}")}
     logins = Agent.objects.filter(call_number__in=written).values_list("login", flat=True)
-    notify_agents_changed(list(logins))
+    notify_callers_named(list(logins))  # their rows only: no counts, tiles or wallboards move
     waiting = QueueCall.objects.filter(caller_number__in=written, outcome=Outcome.WAITING)
     pks = set(waiting.exclude(queue=None).values_list("queue_id", flat=True))
     if pks:

@@ -1,6 +1,8 @@
 """What crm_bridge tells the rest of the product. Sent after the database commit.
 
 - agents_changed(logins=[...]): these agents' live state or directory data changed.
+- callers_named(logins=[...]): only the name of these agents' callers is new (learned from
+  Thulium's CRM after the call's own push): their rows change, nothing else.
 - poll_health_changed(name=...): a poll started failing or recovered, or the event pipeline
   fell behind or caught up (the screens' health banner).
 - campaigns_changed(ids=[...]): these campaigns' data, agent lists or today's outcomes changed
@@ -22,6 +24,7 @@ from django.db import transaction
 from django.dispatch import Signal
 
 agents_changed = Signal()
+callers_named = Signal()
 poll_health_changed = Signal()
 campaigns_changed = Signal()
 queues_changed = Signal()
@@ -79,6 +82,12 @@ def notify_agents_changed(logins) -> None:
     logins = sorted(set(logins))
     if logins:
         transaction.on_commit(lambda: agents_changed.send(sender=None, logins=logins))
+
+
+def notify_callers_named(logins) -> None:
+    logins = sorted(set(logins))
+    if logins:
+        transaction.on_commit(lambda: callers_named.send(sender=None, logins=logins))
 
 
 def notify_caller(number: str, customer_id: int | None) -> None:

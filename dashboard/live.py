@@ -19,7 +19,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from crm_bridge import channel_sync
-from crm_bridge.signals import agents_changed, campaigns_changed, poll_health_changed
+from crm_bridge.signals import (
+    agents_changed,
+    callers_named,
+    campaigns_changed,
+    poll_health_changed,
+)
 from crm_bridge.sync import data_health
 
 from .board import board_context, counts_by_team, logged_in, rows_context
@@ -240,7 +245,7 @@ def _push_agents(sender, logins, **kwargs):
         return
     context = rows_context(logins, counts=False)  # each team's counts: one query below
     counts = counts_by_team(scopes)
-    rows: dict = {}  # language -> login -> the row's html
+    rows = _row_renderer(context)
     for scope in scopes:
         mine = [agent for agent in context["agents"] if scope.has(agent.group_id)]
         if not mine:
@@ -251,15 +256,41 @@ def _push_agents(sender, logins, **kwargs):
                 _bump(board_group(language, scope))
                 continue
             with translation.override(language):
-                done = rows.setdefault(language, {})
-                for agent in mine:
-                    if agent.login not in done:
-                        done[agent.login] = render_to_string(
-                            f"{BOARD}#agent-row", {**context, "agent": agent}
-                        )
-                html = "".join(done[agent.login] for agent in mine)
-                html += render_to_string(f"{BOARD}#status-counts", team)
+                html = rows(mine) + render_to_string(f"{BOARD}#status-counts", team)
             broadcast(board_group(language, scope), html)
+
+
+def _row_renderer(context: dict):
+    """rows(agents): their rows in the active language, each rendered once per language
+    however many teams' pushes it is in."""
+    done: dict = {}  # language -> login -> the row's html
+
+    def rows(agents) -> str:
+        mine = done.setdefault(translation.get_language(), {})
+        for agent in agents:
+            if agent.login not in mine:
+                mine[agent.login] = render_to_string(
+                    f"{BOARD}#agent-row", {**context, "agent": agent}
+                )
+        return "".join(mine[agent.login] for agent in agents)
+
+    return rows
+
+
+@receiver(callers_named)
+def _push_callers(sender, logins, **kwargs):
+    """A caller's name learned after the call's own push: the rows of the agents on those
+    calls, and nothing else (their status, counts, tiles and wallboards have not moved)."""
+    found: dict = {}
+
+    def team_rows(scope) -> str:
+        if not found:  # queried only if some board listens
+            found["context"] = rows_context(logins, counts=False)
+            found["rows"] = _row_renderer(found["context"])
+        mine = [a for a in found["context"]["agents"] if scope.has(a.group_id)]
+        return found["rows"](mine) if mine else ""
+
+    broadcast_boards(team_rows)
 
 
 @receiver(poll_health_changed)

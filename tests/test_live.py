@@ -102,3 +102,35 @@ def test_reconnecting_boards_share_one_render_until_something_changes(
     broadcast(board_group("en"), "<p id='x'>changed</p>")
     fresh = board_snapshot()
     assert 'data-status="PAUSED"' in fresh and 'data-status="PAUSED"' not in first
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_callers_name_learned_later_pushes_only_that_agents_row(django_user_model):
+    """The CRM names the caller after the call's own push: the board gets the row with the
+    name, and no status counts, tiles or wallboards are rendered for it again."""
+    from channels.db import database_sync_to_async
+    from django.core.cache import cache
+
+    from crm_bridge import customers
+
+    user = make_user("sup", password="x")
+    Agent.objects.create(login="jkowalski", name="Jan", surname="Kowalski", status="RINGING",
+                         call_number="500100200")  # fmt: skip
+
+    @database_sync_to_async
+    def named():
+        cache.set(customers._key("500100200"), "Anna Nowak · Firma X", timeout=60)
+        with transaction.atomic():
+            customers.show({"500100200": "Anna Nowak · Firma X"})
+
+    async def scenario():
+        async with _socket(user) as board:
+            connected, _ = await board.connect()
+            assert connected
+            await board.receive_from(timeout=5)  # the snapshot
+            await named()
+            update = await board.receive_from(timeout=5)
+            assert 'id="agent-jkowalski"' in update and "Anna Nowak · Firma X" in update
+            assert 'id="status-counts"' not in update
+
+    async_to_sync(scenario)()
