@@ -62,8 +62,11 @@ def _the_demo_centre(stack):
 
 @pytest.mark.parametrize("locale", ["en-GB", "pl-PL"])
 def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack, tmp_path, locale):
-    with _the_demo_centre(stack), _board(browser, stack, 1400, 900, locale) as page:
-        _one_paused_on_screen(stack, page)
+    with (
+        _the_demo_centre(stack),
+        _board(browser, stack, 1400, 900, locale) as page,
+        _one_paused_on_screen(stack, page),
+    ):
         page.screenshot(path=tmp_path / f"board-1400x900-{locale}.png")
         panel = page.locator("#queue-panel").bounding_box()
         assert panel and panel["y"] + min(panel["height"], 1) < 900  # the queues are on screen
@@ -89,14 +92,20 @@ def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack
         assert all(count == 1 for _, count in lines), lines
 
 
-def _one_paused_on_screen(stack, page) -> None:
-    """The first free agent in view paused in Thulium (the simulator), shown paused."""
+@contextmanager
+def _one_paused_on_screen(stack, page):
+    """The first free agent in view paused in Thulium (the simulator), shown paused; free
+    again afterwards (a pause left running would turn red later, in another test's board)."""
     row = page.locator("tr.agent[data-status=FREE]").first
     login = row.get_attribute("data-login")
     assert stack.sim.api("POST", f"agents/{login}/pause", json={"pause_id": "3"}).ok
-    expect(page.locator(f"tr#agent-{login}")).to_have_attribute(
-        "data-status", "PAUSED", timeout=15_000
-    )
+    try:
+        expect(page.locator(f"tr#agent-{login}")).to_have_attribute(
+            "data-status", "PAUSED", timeout=15_000
+        )
+        yield
+    finally:
+        assert stack.sim.api("POST", f"agents/{login}/free").ok
 
 
 def test_a_phone_sized_board_has_no_horizontal_scroll(browser, stack, tmp_path):
