@@ -46,11 +46,11 @@ def board(request: HttpRequest) -> HttpResponse:
     if scope is None:  # no team, and may not see every agent
         return render(request, "dashboard/no_team.html", status=403)
     context = board_context(scope)
-    chosen = {k: request.GET.get(k, "").strip() for k in ("group", "status", "q", "sort")}
+    filters = ("group", "status", "q", "sort", "queue")
+    chosen = {k: request.GET.get(k, "").strip() for k in filters}
     # As live.js will filter: hidden from the first paint, not a moment after it.
     hide_off = request.COOKIES.get(HIDE_OFF_COOKIE) == "1"
-    queue = request.GET.get("queue", "")
-    groups = next((s.groups for s in context["queue_stats"] if s.key == queue), None)
+    groups = next((s.groups for s in context["queue_stats"] if s.key == chosen["queue"]), None)
     for agent in context["agents"]:
         agent.hidden = not matches(
             agent, chosen["group"], chosen["status"], chosen["q"], hide_off, groups
