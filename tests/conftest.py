@@ -68,10 +68,13 @@ def _fresh_cache():
     agents are gone with its database) is served to this one."""
     from django.core.cache import cache
 
-    from dashboard import live
+    from dashboard import alerts, live, queues
 
     cache.clear()
     live._scopes_memo.clear()  # the teams an earlier test's pushes were rendered for
+    alerts._memo.clear()  # an earlier test's thresholds, kept for seconds
+    queues._learned_memo.clear()  # who took an earlier test's queue calls, kept for seconds
+    live._listeners["seen"].clear()  # groups an earlier test's sockets listened to, kept 2 s
 
 
 @pytest.fixture(autouse=True)
@@ -80,6 +83,14 @@ def _english_when_not_asked(settings):
     test client) and code run outside a request get English here. The product's own default
     (Polish) is tested in tests/test_i18n.py and by the browser tests on the real stack."""
     settings.LANGUAGE_CODE = "en"
+
+
+def metrics_folder(folder: Path) -> str:
+    """A product's own folder of Prometheus metrics files: its /metrics sums only its own
+    processes. (Shared by every product of a run, a killed daphne's open boards were counted by
+    the next one, until its pid was reused by some other process; then they stayed.)"""
+    (folder / "prometheus").mkdir(exist_ok=True)
+    return str(folder / "prometheus")
 
 
 def database_url(folder: Path) -> str:
@@ -141,6 +152,7 @@ def stack(tmp_path_factory) -> Stack:
         **os.environ,
         "DATABASE_URL": database_url(folder),
         "REDIS_URL": f"{VALKEY}/1",
+        "PROMETHEUS_MULTIPROC_DIR": metrics_folder(folder),
         "THULIUM_POLL_SECONDS": "1",
         "THULIUM_CHANNELS_SECONDS": "2",
         "DEMO_PASSWORD": DEMO_PASSWORD,

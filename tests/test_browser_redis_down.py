@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from scripts import processes
 from scripts.processes import Processes, free_port
 from tests._env import HOOK_PASSWORD, HOOK_USER
-from tests.conftest import DEMO_PASSWORD, database_url, query, start_simulator
+from tests.conftest import DEMO_PASSWORD, database_url, metrics_folder, query, start_simulator
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +30,7 @@ def product(tmp_path):
         env = {
             **os.environ,
             "DATABASE_URL": database_url(tmp_path),
+            "PROMETHEUS_MULTIPROC_DIR": metrics_folder(tmp_path),
             "REDIS_URL": f"{redis}/0",
             "THULIUM_API_URL": sim.api_url,
             "THULIUM_POLL_SECONDS": "1",
