@@ -125,3 +125,32 @@ def test_a_broken_multipart_body_gets_a_400_that_says_why(stack, body, boundary,
     assert response.status_code == 400, response.content
     assert reason in response.json()["error"]
     assert _state_of(stack, response.json()["id"]) == "refused"
+
+
+def test_a_crowd_of_deliveries_each_stored_once_and_answered(stack):
+    """Thirty-two senders at once, each event sent twice by two of them (as a retry racing
+    its original): on PostgreSQL the deliveries are written by two writers side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    bodies = [
+        urlencode({"action": "AGENT_LOGGED_IN", "agent_login": f"crowd-{n}"}) for n in range(16)
+    ]
+    sends = bodies + bodies[::-1]  # each twice, the second time in the opposite order
+    ready = Barrier(len(sends))
+
+    def send(body):
+        ready.wait(timeout=10)
+        return _post(stack, body)
+
+    with ThreadPoolExecutor(len(sends)) as pool:
+        answers = list(pool.map(send, sends))
+    assert [a.status_code for a in answers] == [200] * 32
+    by_body: dict = {}
+    for body, answer in zip(sends, answers, strict=True):
+        by_body.setdefault(body, []).append(answer.json())
+    assert len(by_body) == 16
+    for got in by_body.values():  # one stored it, the other was told it is a duplicate of it
+        assert sorted(a["status"] for a in got) == ["duplicate", "ok"], got
+        assert got[0]["id"] == got[1]["id"]
+    assert all(_applied(stack, got[0]["id"]) for got in by_body.values())
