@@ -1,6 +1,7 @@
 """manage.py process_events: the event pipeline's apply and push stages, until stopped
 (SIGTERM or Ctrl-C ends it after the batch in hand). See crm_bridge/pipeline.py."""
 
+import gc
 import signal
 import threading
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
                 total += done
             self.stdout.write(f"Applied {total} events.")
             return
+        gc.freeze()  # what is loaded now lives as long as the process (config/asgi.py)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, lambda *_: stop.set())
