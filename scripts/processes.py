@@ -90,21 +90,29 @@ class Processes:
                 print(f"{name} did not stop in time; killing it.", flush=True)
                 _signal(proc, signal.SIGKILL)
                 proc.wait()
-            self.kill_leftovers(proc)  # e.g. a Celery worker's beat, still retrying Redis
+            self.bury(proc)  # e.g. a Celery worker's beat, still retrying Redis
         self.procs.clear()
         self._how.clear()
 
     def exited(self) -> list[tuple[str, subprocess.Popen]]:
         return [(name, proc) for name, proc in self.procs if proc.poll() is not None]
 
-    @staticmethod
-    def kill_leftovers(proc: subprocess.Popen) -> None:
-        """Kill what a child that has just exited left running in its session (a Celery worker
-        killed with SIGKILL leaves its beat process). Only just after: pids are reused in time."""
+    def bury(self, proc: subprocess.Popen) -> None:
+        """Clear what a child that has just exited leaves behind. Only just after: pids are
+        reused in time.
+        - What it left running in its session (a Celery worker killed with SIGKILL leaves its
+          beat process): killed.
+        - Its live gauges in the Prometheus folder (a killed daphne's open websockets): removed.
+          /metrics also drops those of a pid no longer alive, but once another process has
+          that pid they were counted for as long as it ran."""
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        env = self._how.get(proc, (None, None, None))[1] or os.environ
+        if folder := env.get("PROMETHEUS_MULTIPROC_DIR"):
+            for gauge in Path(folder).glob(f"gauge_live*_{proc.pid}.db"):
+                gauge.unlink(missing_ok=True)
 
     def __enter__(self):
         return self

@@ -129,7 +129,7 @@ def supervise(procs: Processes, after_restart: dict) -> None:
         now = time.monotonic()
         for name, proc in procs.exited():
             if proc not in due:  # it has just exited
-                procs.kill_leftovers(proc)
+                procs.bury(proc)
                 recent = [t for t in exits.get(name, []) if now - t < CRASH_WINDOW] + [now]
                 exits[name] = recent
                 code = _exit_code(proc)

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from scripts.processes import ROOT, Processes, free_port
 from scripts.run_stack import supervise
@@ -230,3 +232,31 @@ def _descendants(root: int) -> dict[int, tuple[int, str]]:
                 found[pid] = (ppid, started)
                 parents.append(pid)
     return found
+
+
+def test_a_dead_daphnes_open_boards_stop_counting_once_it_is_buried(tmp_path):
+    """/metrics sums each process's open websockets. A child that dies with boards open (then
+    restarted by supervise(), which buries it first) no longer adds them, even if its pid is
+    already another process's."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    board_opened = (
+        "from prometheus_client import Gauge; import time; "
+        "Gauge('boards_open', 'open', multiprocess_mode='livesum').inc(); "
+        "print('open', flush=True); time.sleep(60)"
+    )
+
+    def boards_open() -> float:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=str(tmp_path))
+        return registry.get_sample_value("boards_open") or 0
+
+    with Processes() as procs:
+        child = procs.spawn("daphne", [sys.executable, "-c", board_opened], env,
+                            stdout=subprocess.PIPE)  # fmt: skip
+        assert child.stdout.readline() == b"open\n"
+        assert boards_open() == 1
+        child.kill()
+        child.wait()
+        assert boards_open() == 1  # its file outlives it
+        procs.bury(child)
+        assert boards_open() == 0
