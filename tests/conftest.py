@@ -77,6 +77,21 @@ def _fresh_cache():
     live._listeners["seen"].clear()  # groups an earlier test's sockets listened to, kept 2 s
 
 
+@pytest.fixture
+def a_day_begun_hours_ago(settings):
+    """Today (the queues' day, QUEUE_DAY_RESET) began three hours ago or a little more: a test
+    that puts calls "30 minutes ago" into today's numbers holds just after midnight too
+    (a fresh-clone run at 00:05 in Warsaw found them in yesterday's). In this process only."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm_bridge.parse import tenant_tz
+
+    then = timezone.now().astimezone(tenant_tz()) - timedelta(hours=3)
+    settings.QUEUE_DAY_RESET = f"{then.hour:02d}:{then.minute // 15 * 15:02d}"
+
+
 @pytest.fixture(autouse=True)
 def _english_when_not_asked(settings):
     """The suite's assertions are in English: a request that asks for no language (Django's

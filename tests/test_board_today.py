@@ -36,7 +36,7 @@ def fresh_day():
 
 
 @pytest.fixture
-def a_morning(db):
+def a_morning(db, a_day_begun_hours_ago):
     """jkowalski: logged in, a 15 min pause, one call of 300 s billed, one missed, paused again
     (running, 10 min so far); anowak: two calls answered; both from events received today."""
     now = timezone.now()

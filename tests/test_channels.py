@@ -4,6 +4,8 @@ example and its loose variants; the poll over HTTP into the board's and wallboar
 pushed once per change; a failed Thulium call shown with its message and request_id."""
 
 import datetime
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,20 @@ def _summary(simulator, method="GET", **params):
     return simulator.api(method, "chats/reports/summary", params={**base, **params})
 
 
+def _a_chat_today(simulator) -> None:
+    """A chat in Thulium today, whatever the hour: just after midnight there may be none yet.
+    Then one is made, and the clock let tick past its second (a later test counts the chats
+    of a window that starts at a whole second)."""
+    if _summary(simulator, sum_users="true", aggregate_by="day").json():
+        return
+    conversation = {"conversation_id": f"today-{uuid.uuid4().hex[:8]}", "chat_queue_id": 2}
+    simulator.control("event", {"action": "CHAT_CONVERSATION_CREATED", **conversation})
+    simulator.control("event", {"action": "CHAT_CONVERSATION_CLOSED", **conversation})
+    made = simulator.state()["now"]
+    while simulator.state()["now"] == made:
+        time.sleep(0.05)
+
+
 def _error(response, status: int) -> dict:
     assert response.status_code == status, response.text
     body = response.json()
@@ -43,6 +59,7 @@ def _error(response, status: int) -> dict:
 
 def test_the_summary_is_shaped_as_the_documents_example(simulator):
     example, _ = read_json((DOC / "get_chats__reports__summary.txt").read_text(encoding="utf-8"))
+    _a_chat_today(simulator)
     for method in ("GET", "POST"):  # the heading says GET, the footer POST
         rows = _summary(simulator, method, sum_users="true", aggregate_by="day").json()
         assert len(rows) == 1 and rows[0]["series"] == simulator.state()["now"][:10]
@@ -194,6 +211,7 @@ def test_the_documents_example_as_thuliums_answer(simulator):
 
 @pytest.mark.django_db
 def test_the_poll_brings_todays_numbers_to_the_board(simulator, client):
+    _a_chat_today(simulator)
     tasks.poll_channels()  # the beat's task, over HTTP to the simulator
     shown = channel_sync.today()
     day = simulator.state()["now"][:10]

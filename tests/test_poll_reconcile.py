@@ -126,7 +126,7 @@ def _received(minutes_ago: int) -> None:
 
 
 def test_a_lost_call_end_is_closed_when_the_poll_shows_the_agent_free(
-    free_agent, django_capture_on_commit_callbacks
+    free_agent, django_capture_on_commit_callbacks, a_day_begun_hours_ago
 ):
     call = _lost_call(free_agent)
     Campaign.objects.create(campaign_id="00003", name="Ankieta", on_call={free_agent: "o.1"})

@@ -86,7 +86,7 @@ def test_the_counters_equal_the_calls_in_any_order_and_batches(seed):
         assert s.today.handled == mine.filter(completions__gt=0).count()
 
 
-def test_the_numbers_outlive_the_calls(client):
+def test_the_numbers_outlive_the_calls(client, a_day_begun_hours_ago):
     """Pruned calls leave their queue's numbers as they were."""
     when = timezone.now() - timedelta(minutes=30)
     for n, wait in enumerate([5, 50]):
