@@ -72,8 +72,8 @@ def test_a_supervisors_screen_shows_the_queues_and_fifteen_agents(browser, stack
         assert panel and panel["y"] + min(panel["height"], 1) < 900  # the queues are on screen
         assert _rows_in_view(page) >= 15, _rows_in_view(page)
         # The attention strip (heading, breaches, sound switch on one line) grows to two lines
-        # of breaches at most, then scrolls: one line is about 37 px, two about 54 px. (The
-        # shared product's breaches at that moment decide which; a third line would be 78.)
+        # of breaches at most, then scrolls: one line was 37 px here, two 54 px (the shared
+        # product's breaches at that moment decide which).
         strip = page.locator("#attention").bounding_box()
         assert strip and strip["height"] <= 70, strip
         crowded = page.evaluate(

@@ -129,7 +129,7 @@ def test_a_broken_multipart_body_gets_a_400_that_says_why(stack, body, boundary,
 
 def test_a_crowd_of_deliveries_each_stored_once_and_answered(stack):
     """Thirty-two senders at once, each event sent twice by two of them (as a retry racing
-    its original): on PostgreSQL the deliveries are written by two writers side by side."""
+    its original): the deliveries waiting together go into one group commit, or several."""
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
 
