@@ -7,7 +7,7 @@ processor hands the numbers of new calls to `identify_soon` after its push (a ca
 Celery task for what the cache does not know); the task asks Thulium, at most
 CUSTOMER_LOOKUPS_PER_SECOND requests a second across every process (the rest waits a second;
 0 turns lookups off),
-and then pushes the rows and queue tiles that show those numbers. Rendering reads the cache
+and then pushes the names to the screens that show those numbers. Rendering reads the cache
 only (`names`), so however many boards are open Thulium hears one request per number.
 
 Also the call dialog's customer search (`search`) and the campaigns that already call a
@@ -23,7 +23,7 @@ from django.core.cache import cache
 
 from .client import ThuliumAPIError, ThuliumError, _rows, request
 from .parse import is_null, to_bool, to_int, to_str
-from .signals import notify_caller, notify_callers_named, notify_queues_changed
+from .signals import notify_caller, notify_callers_named
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,8 @@ def identify(callers: list[tuple]) -> tuple[dict[str, str], list]:
 
 
 def show(learned: dict[str, str]) -> None:
-    """Push the rows and queue tiles that show these numbers now that their names are known."""
+    """Show these names where their numbers are: the agents' current calls and the queues'
+    waiting calls (just those elements: no row, tile or wallboard is rendered again)."""
     if not learned:
         return
     from dashboard.models import QueueCall
@@ -181,11 +182,9 @@ def show(learned: dict[str, str]) -> None:
 
     written = {v for n in learned for v in (n, f"+48{n}", f"48{n}", f"0{n}")}
     logins = Agent.objects.filter(call_number__in=written).values_list("login", flat=True)
-    notify_callers_named(list(logins))  # their rows only: no counts, tiles or wallboards move
     waiting = QueueCall.objects.filter(caller_number__in=written, outcome=Outcome.WAITING)
-    pks = set(waiting.exclude(queue=None).values_list("queue_id", flat=True))
-    if pks:
-        notify_queues_changed(sorted(pks))
+    pks = waiting.exclude(queue=None).values_list("queue_id", flat=True)
+    notify_callers_named(list(logins), list(pks))
 
 
 class Later(Exception):

@@ -1,8 +1,9 @@
 """What crm_bridge tells the rest of the product. Sent after the database commit.
 
 - agents_changed(logins=[...]): these agents' live state or directory data changed.
-- callers_named(logins=[...]): only the name of these agents' callers is new (learned from
-  Thulium's CRM after the call's own push): their rows change, nothing else.
+- callers_named(logins=[...], queues=[...]): only the name of these agents' callers, and of
+  callers waiting in these queues, is new (learned from Thulium's CRM after the call's own
+  push): the elements that show those names change, nothing else.
 - poll_health_changed(name=...): a poll started failing or recovered, or the event pipeline
   fell behind or caught up (the screens' health banner).
 - campaigns_changed(ids=[...]): these campaigns' data, agent lists or today's outcomes changed
@@ -84,10 +85,10 @@ def notify_agents_changed(logins) -> None:
         transaction.on_commit(lambda: agents_changed.send(sender=None, logins=logins))
 
 
-def notify_callers_named(logins) -> None:
-    logins = sorted(set(logins))
-    if logins:
-        transaction.on_commit(lambda: callers_named.send(sender=None, logins=logins))
+def notify_callers_named(logins, queues=()) -> None:
+    logins, queues = sorted(set(logins)), sorted(set(queues))
+    if logins or queues:
+        transaction.on_commit(lambda: callers_named.send(sender=None, logins=logins, queues=queues))
 
 
 def notify_caller(number: str, customer_id: int | None) -> None:

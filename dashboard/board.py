@@ -16,7 +16,7 @@ from crm_bridge.sync import data_health
 
 from .board_today import Today, today_numbers
 from .models import Queue
-from .queues import day_start, queue_stats
+from .queues import agent_counts, day_start, queue_stats, with_waiting_calls
 from .teams import EVERYONE, Scope
 
 # Board order of the header counts, and the colour family of each status.
@@ -34,15 +34,11 @@ STATUS_ORDER = [
 
 def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
     day_url = reverse("agent-today", args=["__login__"])  # once, not a reverse() per row
-    queue_names = {q.number: q.display_name for q in Queue.objects.filter(kind=Queue.Kind.CALL)}
-    campaign_names = dict(Campaign.objects.values_list("campaign_id", "name"))
     now = timezone.now()
     midnight = day_start(now)
     today = today_numbers(agents, now)
-    callers = customers.names({a.call_number for a in agents if a.call_number})  # cache only
+    _decorate_calls(agents)
     for agent in agents:
-        # "" also while it is being looked up
-        agent.caller, agent.caller_unknown = customers.shown(callers.get(agent.call_number, ""))
         agent.today = today.get(agent.login) or Today()
         # A pause running now counts from its start (or midnight); the browser keeps adding.
         agent.paused_from = None
@@ -50,8 +46,6 @@ def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
             agent.paused_from = max(agent.status_since, midnight)
         running = (now - agent.paused_from).total_seconds() if agent.paused_from else 0
         agent.today.paused_now = agent.today.paused + int(running)
-        agent.queue_name = queue_names.get(agent.call_queue_id, "")
-        agent.campaign_name = campaign_names.get(agent.call_campaign_id, agent.call_campaign_id)
         agent.pause_label = PauseReason.label(agent.pause_id, pause_names)
         agent.group_name = group_names.get(agent.group_id, "")
         agent.day_url = day_url.replace("__login__", quote(agent.login, safe=""))
@@ -63,6 +57,29 @@ def _decorate(agents, pause_names: dict, group_names: dict) -> list[Agent]:
             AgentStatus.PAUSED,
         )
     return agents
+
+
+def _decorate_calls(agents) -> list[Agent]:
+    """What a row's current call shows: who calls (from the cache only; "" also while it is
+    being looked up) and the queue's or campaign's name."""
+    queue_names = {q.number: q.display_name for q in Queue.objects.filter(kind=Queue.Kind.CALL)}
+    campaign_names = dict(Campaign.objects.values_list("campaign_id", "name"))
+    callers = customers.names({a.call_number for a in agents if a.call_number})
+    for agent in agents:
+        agent.caller, agent.caller_unknown = customers.shown(callers.get(agent.call_number, ""))
+        agent.queue_name = queue_names.get(agent.call_queue_id, "")
+        agent.campaign_name = campaign_names.get(agent.call_campaign_id, agent.call_campaign_id)
+    return agents
+
+
+def callers_context(logins: list[str], queue_pks: list[int]) -> dict:
+    """Where callers' names just learned show: these agents' current calls and these queues'
+    waiting calls (with the agent groups serving each queue, so each team gets its own)."""
+    agents = Agent.objects.filter(login__in=logins, active=True).exclude(call_number="")
+    wanted = set(queue_pks)
+    queues = [s for s in agent_counts() if s.queue.pk in wanted] if wanted else []
+    with_waiting_calls(queues)
+    return {"agents": _decorate_calls(list(agents)), "queues": queues}
 
 
 def _pending_label(agent: Agent, pause_names: dict) -> str:

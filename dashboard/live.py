@@ -27,7 +27,7 @@ from crm_bridge.signals import (
 )
 from crm_bridge.sync import data_health
 
-from .board import board_context, counts_by_team, logged_in, rows_context
+from .board import board_context, callers_context, counts_by_team, logged_in, rows_context
 from .campaign_board import campaigns_context, campaigns_with, visible
 from .models import Profile
 from .teams import EVERYONE, Scope
@@ -278,19 +278,22 @@ def _row_renderer(context: dict):
 
 
 @receiver(callers_named)
-def _push_callers(sender, logins, **kwargs):
-    """A caller's name learned after the call's own push: the rows of the agents on those
-    calls, and nothing else (their status, counts, tiles and wallboards have not moved)."""
+def _push_callers(sender, logins, queues=(), **kwargs):
+    """Callers' names learned after the calls' own push: each team's boards get only the
+    elements that show them (the caller on these agents' rows, the waiting callers of these
+    queues), not the rows or tiles again; nothing else has moved."""
     found: dict = {}
 
-    def team_rows(scope) -> str:
+    def names(scope) -> str:
         if not found:  # queried only if some board listens
-            found["context"] = rows_context(logins, counts=False)
-            found["rows"] = _row_renderer(found["context"])
-        mine = [a for a in found["context"]["agents"] if scope.has(a.group_id)]
-        return found["rows"](mine) if mine else ""
+            found.update(callers_context(logins, queues))
+        agents = [a for a in found["agents"] if scope.has(a.group_id)]
+        waiting = scope.queues(found["queues"])
+        if not agents and not any(s.waiting_calls for s in waiting):
+            return ""
+        return render_to_string(f"{BOARD}#caller-names", {"agents": agents, "queues": waiting})
 
-    broadcast_boards(team_rows)
+    broadcast_boards(names)
 
 
 @receiver(poll_health_changed)

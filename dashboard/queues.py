@@ -143,7 +143,7 @@ def queue_stats(pks: list[int] | None = None, now: datetime | None = None) -> li
     if not queues:
         return []
     day, window = day_start(now), window_start(now)
-    alive = Q(last_event_at__gte=now - timedelta(minutes=settings.QUEUE_STALE_CALL_MINUTES))
+    alive = _alive(now)
     waiting = alive & Q(outcome=Outcome.WAITING)
     talking = alive & Q(outcome=Outcome.ANSWERED, connected_legs__gt=F("completions"))
     rows = (
@@ -192,6 +192,16 @@ class WaitingCall:
 
 
 WAITING_SHOWN = 5  # per queue tile; the count says how many more
+
+
+def _alive(now: datetime) -> Q:
+    """Calls Thulium told of lately (a call silent longer is stale, not counted)."""
+    return Q(last_event_at__gte=now - timedelta(minutes=settings.QUEUE_STALE_CALL_MINUTES))
+
+
+def with_waiting_calls(stats: list[QueueStats], now: datetime | None = None) -> None:
+    """These queues' longest-waiting calls, what their tiles list (callers' names pushed)."""
+    _waiting_calls(stats, _alive(now or timezone.now()) & Q(outcome=Outcome.WAITING))
 
 
 def _waiting_calls(stats: list[QueueStats], waiting: Q) -> None:

@@ -2,6 +2,7 @@
 caller in the queue tile and a ringing agent's caller on the row, named by Thulium's CRM
 (looked up by the product's Celery worker), and an unknown number said to be unknown."""
 
+import re
 import time
 
 import pytest
@@ -66,6 +67,10 @@ def test_callers_are_named_in_the_waiting_list_and_on_the_ringing_row(page, logi
     expect(row).to_have_attribute("data-status", "RINGING", timeout=10_000)
     expect(row.locator("[data-field=call] [data-caller]")).to_contain_text(
         f"{ringing['name']} {ringing['surname']}", timeout=10_000
+    )
+    # The cell cuts a long name: its tooltip has the whole name and the number.
+    expect(row.locator("[data-field=call]")).to_have_attribute(
+        "title", re.compile(f"^{ringing['name']} {ringing['surname']}.* {ringing['phone_number']}$")
     )
     _end_call_from(stack, ringing["phone_number"])
 

@@ -105,9 +105,9 @@ def test_reconnecting_boards_share_one_render_until_something_changes(
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_callers_name_learned_later_pushes_only_that_agents_row(django_user_model):
-    """The CRM names the caller after the call's own push: the board gets the row with the
-    name, and no status counts, tiles or wallboards are rendered for it again."""
+def test_a_callers_name_learned_later_pushes_only_the_name(django_user_model):
+    """The CRM names the caller after the call's own push (and its commit): the board gets the
+    row's caller element with the name, and no row, status counts or tiles again."""
     from channels.db import database_sync_to_async
     from django.core.cache import cache
 
@@ -130,7 +130,7 @@ def test_a_callers_name_learned_later_pushes_only_that_agents_row(django_user_mo
             await board.receive_from(timeout=5)  # the snapshot
             await named()
             update = await board.receive_from(timeout=5)
-            assert 'id="agent-jkowalski"' in update and "Anna Nowak · Firma X" in update
-            assert 'id="status-counts"' not in update
+            assert 'id="agent-jkowalski-caller"' in update and "Anna Nowak · Firma X" in update
+            assert "<tr" not in update and 'id="status-counts"' not in update
 
     async_to_sync(scenario)()

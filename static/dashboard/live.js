@@ -455,6 +455,10 @@
         if (old.matches("tr.agent")) forgetRow(old);
         else if (old.id === "agent-rows") old.querySelectorAll("tr.agent").forEach(forgetRow);
         old.replaceWith(el);
+        if (el.matches(".caller-slot")) {  // a caller's name learned: the cell's tooltip too
+          if (el.dataset.title) el.parentNode.title = el.dataset.title;
+          else el.parentNode.removeAttribute("title");
+        }
         if (menu && el.querySelector("details.call-control")) el.querySelector("details.call-control").open = true;
         if (refocus) refocus();
       }
