@@ -15,7 +15,8 @@ calls are posted as Thulium posts them, paced at --rate calls a second: ENTER_QU
 number (two in three a CRM customer's, one in three a stranger's) and AGENT_RINGING of that
 call at a new agent. Measured: the ack (POST to 200), the push (POST sent to the first frame on
 a board carrying that agent's row), the caller's name reaching the boards (POST sent to the
-first frame whose row names the caller or says "unknown"), and the requests Thulium's CRM got
+first frame whose row, or the row's caller element pushed alone, names the caller or says
+"unknown"), and the requests Thulium's CRM got
 (the simulator's count) against the number of distinct callers.
 
     .venv/bin/python bench/bench_callers.py [--calls 300] [--rate 10] [--boards 5]
@@ -50,6 +51,8 @@ from _common import (  # noqa: E402
 PASSWORD = "bench-demo-pass-123"
 TZ = ZoneInfo("Europe/Warsaw")
 ROW = re.compile(r'<tr id="agent-([^"]+)".*?</tr>', re.S)
+# A name learned after the row's push comes alone: the row's caller element.
+NAMED = re.compile(r'<span id="agent-([^"]+)-caller"[^>]*><[^>]*data-caller')
 
 
 def start(kids: Children, folder: Path, lookups: int) -> tuple[str, dict]:
@@ -135,6 +138,9 @@ def run(label: str, lookups: int, boards: int, args) -> dict:
                     row_at.setdefault(login, at)
                     if "data-caller" in match.group(0):
                         name_at.setdefault(login, at)
+            for match in NAMED.finditer(text):
+                if match.group(1) in sent and at > sent[match.group(1)]:
+                    name_at.setdefault(match.group(1), at)
         pushed += [(row_at[x] - sent[x]) * 1000 for x in row_at]
         named += [(name_at[x] - sent[x]) * 1000 for x in name_at]
     asked = {k: after.get(k, 0) - before.get(k, 0) for k in ("customers", "companies")}
