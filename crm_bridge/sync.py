@@ -45,8 +45,10 @@ def poll_statuses() -> list[str]:
     """One agents_statuses cycle. Returns the logins whose live state changed.
 
     Costs a constant number of queries whatever the number of agents: when nothing changed,
-    one read of every agent's live state and one write of poll health; with changes, one
-    bulk_update of the changed fields and the lost-call check (_forget_lost_calls).
+    one read of every agent's live state and one write of poll health; with changes, a second
+    read of the agents to write (one the event processor moved meanwhile is left to the next
+    poll: _moved_since), one UPDATE of the changed fields run per agent, and the lost-call
+    check (_forget_lost_calls).
     """
     asked = timezone.now()
     with _health(STATUSES):
@@ -60,13 +62,13 @@ def poll_statuses() -> list[str]:
         polled[info.login] = (status, pause_id, since)
     agents = {a.login: a for a in Agent.objects.only("login", *POLL_FIELDS)}
     created = [_new_agent(login, *state) for login, state in polled.items() if login not in agents]
-    changed, written, fields, idle = [], [], set(), set()
+    changed, written, fields, idle, read = [], [], set(), set(), {}
     # A Thulium that leaves out logged-off agents despite include_logged_off: they are OFF.
     off = (AgentStatus.OFF, None, None)
     for login, agent in agents.items():
         status, pause_id, since = polled.get(login, off)
         if not _agrees(agent, status, pause_id, since):
-            before = [getattr(agent, f) for f in POLL_FIELDS]
+            before = read[login] = [getattr(agent, f) for f in POLL_FIELDS]
             if _reconcile(agent, status, pause_id, since, now):
                 changed.append(agent)
             written.append(agent)
@@ -78,15 +80,28 @@ def poll_statuses() -> list[str]:
     if not (written or created):
         return []
     with transaction.atomic():
+        if moved := _moved_since(read):  # an event applied meanwhile: the next poll sees it
+            written = [a for a in written if a.login not in moved]
+            changed = [a for a in changed if a.login not in moved]
         if created:
             Agent.objects.bulk_create(created, ignore_conflicts=True)
             transaction.on_commit(_fetch_directory_soon)
-        if fields:
+        if fields and written:
             Agent.write_fields(written, sorted(fields))
         if changed:
             _forget_lost_calls(idle, asked)
         notify_agents_changed([a.login for a in changed + created])
     return [a.login for a in changed + created]
+
+
+def _moved_since(read: dict[str, list]) -> set[str]:
+    """The agents whose row changed since the poll read it (the event processor applied an
+    event meanwhile), read again inside the poll's write transaction (SQLite: under the write
+    lock; PostgreSQL: their rows locked): the poll never writes back what it read before."""
+    if not read:
+        return set()
+    rows = Agent.objects.select_for_update().filter(login__in=list(read))
+    return {login for login, *now in rows.values_list("login", *POLL_FIELDS) if now != read[login]}
 
 
 def _new_agent(login: str, status: str, pause_id: int | None, since) -> Agent:

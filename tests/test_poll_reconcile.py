@@ -183,3 +183,37 @@ def test_a_cycle_with_changes_costs_the_same_queries_for_one_or_many(free_agent)
     finally:
         for login in logins:
             client.free(login)
+
+
+def test_an_event_applied_while_the_poll_runs_is_not_written_over(free_agent, monkeypatch):
+    """Thulium pauses an agent; its webhook is applied by the event processor while a poll is
+    between reading the agents and writing its own changes. The poll must not write back the
+    free status it read: the board would show free until later polls, though Thulium says
+    paused (the event → DOM bench saw such rows shown 5 s late, a few per poll)."""
+    from dashboard.board import board_context
+
+    other = Agent.objects.filter(status="FREE").exclude(login=free_agent).first().login
+    fold(free_agent, "AGENT_STATUS_CHANGED", pause_id=2)  # webhooks a moment ago: a short
+    fold(free_agent, "AGENT_STATUS_CHANGED", pause_id=None)  # pause, then free again
+    client.pause(free_agent, 3)  # Thulium pauses them; the webhook is on its way
+    client.pause(other, 2)  # a change the poll writes itself (no webhook for it)
+    reconcile = sync._reconcile
+
+    def processor_applies_the_pause_meanwhile(agent, *args):
+        if agent.login == free_agent:
+            fold(free_agent, "AGENT_STATUS_CHANGED", pause_id=3)
+        return reconcile(agent, *args)
+
+    monkeypatch.setattr(sync, "_reconcile", processor_applies_the_pause_meanwhile)
+    try:
+        assert sync.poll_statuses() == [other]
+        monkeypatch.undo()
+        assert status(free_agent) == ("PAUSED", 3)
+        assert status(other) == ("PAUSED", 2)
+        shown = {a.login: a.status for a in board_context()["agents"]}
+        assert shown[free_agent] == shown[other] == "PAUSED"
+        assert sync.poll_statuses() == []  # and the next poll agrees with the event
+        assert status(free_agent) == ("PAUSED", 3)
+    finally:
+        client.free(free_agent)
+        client.free(other)
