@@ -7,9 +7,10 @@ THULIUM_POLL_SECONDS, default 3 s) against the simulator with 1,000 agents and n
 simulator sends no webhooks here: this script is the only sender. Each event is
 AGENT_STATUS_CHANGED toggling a logged-in agent between FREE and PAUSED (pause_id 2..5),
 agents taken in a shuffled round so one agent's changes are 1,000 events apart; posted
-form-encoded with Basic auth by 8 sender threads, paced (--rate) or as fast as they go
-(--burst). A separate thread makes the same change in the simulator (/_sim/event) so the
-polls agree with the webhooks instead of correcting them.
+form-encoded with Basic auth by 8 sender threads (each one keep-alive http.client
+connection), paced (--rate) or as fast as they go (--burst). A separate thread makes the same
+change in the simulator (/_sim/event) so the polls agree with the webhooks instead of
+correcting them.
 
 In each page (logged in as the demo supervisor) a MutationObserver records
 performance.timeOrigin + performance.now() when #agent-<login> shows the expected data-status;
@@ -25,6 +26,9 @@ event processor (results in bench/results/bench_webhook_to_row_cluster.json).
 """
 
 import argparse
+import base64
+import http.client
+import json
 import os
 import queue
 import random
@@ -36,6 +40,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -59,6 +64,10 @@ TZ = ZoneInfo("Europe/Warsaw")
 SEEN_WITHIN = 5.0  # seconds
 MAX_RUN_SECONDS = 120
 SENDERS = 8  # sender threads, each waiting for its answer
+HOOK_HEADERS = {
+    "Authorization": "Basic " + base64.b64encode(f"{HOOK_USER}:{HOOK_PASSWORD}".encode()).decode(),
+    "Content-Type": "application/x-www-form-urlencoded",
+}
 
 OBSERVER_JS = """() => {
   // expect: {login: [{id, status}, ...]} in the order sent; only rows that changed are looked at.
@@ -142,6 +151,28 @@ SERVERS = {"daphne": ("daphne", "web1", "web2"), "celery": ("celery", "worker1",
            "events": ("events",)}  # fmt: skip
 
 
+class Poster:
+    """One keep-alive connection posting as a webhook sender does: http.client, not requests,
+    so that the load generator takes less of the two cores the product and boards share."""
+
+    def __init__(self, base: str, headers: dict):
+        self.address = urlsplit(base).netloc
+        self.headers, self.conn = headers, None
+
+    def post(self, path: str, body: str) -> int:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.address, timeout=10)
+        try:
+            self.conn.request("POST", path, body.encode(), self.headers)
+            answer = self.conn.getresponse()
+            answer.read()
+            return answer.status
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = None
+            raise
+
+
 def run(kids: Children, args, url: str, env: dict) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -162,9 +193,15 @@ def run(kids: Children, args, url: str, env: dict) -> dict:
             if a["login"]
         }
 
+    to_sim = threading.local()
+
     def sim_event(login: str, pause_id) -> None:
         body = {"action": "AGENT_STATUS_CHANGED", "agent_login": login, "pause_id": pause_id}
-        control.post(f"{sim}/_sim/event", json=body, timeout=10).raise_for_status()
+        if getattr(to_sim, "poster", None) is None:
+            to_sim.poster = Poster(sim, {"Content-Type": "application/json"})
+        status = to_sim.poster.post("/_sim/event", json.dumps(body))
+        if status >= 400:
+            raise OSError(f"the simulator answered {status}")
 
     # Half the logged-in agents paused, so a run toggles both ways; the poll brings them in.
     agents = sim_agents()
@@ -244,8 +281,6 @@ TRACE_KINDS = ("ParseHTML", "UpdateLayoutTree", "Layout", "PrePaint", "Paint", "
 def trace_summary(trace: bytes) -> dict:
     """Where one board's main thread spent the run: total ms per kind of work (kinds nest:
     RunTask holds the rest), and the page's own functions that took the most."""
-    import json
-
     events = json.loads(trace)
     events = events.get("traceEvents", events) if isinstance(events, dict) else events
     main = {
@@ -324,10 +359,9 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
 
     def post(i: int) -> None:
         login, pause_id, _ = events[i]
-        session = getattr(local, "hook", None)
-        if session is None:
-            session = local.hook = requests.Session()
-            session.auth = (HOOK_USER, HOOK_PASSWORD)
+        poster = getattr(local, "hook", None)
+        if poster is None:
+            poster = local.hook = Poster(url, HOOK_HEADERS)
         data = {
             "action": "AGENT_STATUS_CHANGED",
             "agent_login": login,
@@ -337,8 +371,8 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         sent[i] = time.time() * 1000
         t = time.perf_counter()
         try:
-            answers[i] = session.post(f"{url}/webhooks/thulium/", data=data, timeout=10).status_code
-        except requests.RequestException as exc:
+            answers[i] = poster.post("/webhooks/thulium/", urlencode(data))
+        except (OSError, http.client.HTTPException) as exc:
             answers[i] = type(exc).__name__
         http_ms[i] = (time.perf_counter() - t) * 1000
         to_sync.put((login, pause_id))
@@ -353,7 +387,7 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
                 try:
                     sim_event(*item)
                     break
-                except requests.RequestException:
+                except (OSError, http.client.HTTPException):
                     time.sleep(0.2)
 
     sync_thread = threading.Thread(target=syncer, daemon=True)
@@ -382,6 +416,8 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
     time.sleep(0.1)  # the rAF stamps
     sync_thread.join(timeout=120)
     latencies, frames, missing, long_tasks, messages = [], [], 0, 0, 0
+    first = min((x for x in sent if x is not None), default=0)
+    missed: dict[int, list[int]] = {}  # second of the run it was sent in: [never seen, late]
     for page in pages:
         seen = page.evaluate("window.__bench.seen")
         frame = page.evaluate("window.__bench.frame")
@@ -391,6 +427,8 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
             at = seen.get(str(i))
             if sent[i] is None or at is None or at - sent[i] > SEEN_WITHIN * 1000:
                 missing += 1
+                if sent[i] is not None:
+                    missed.setdefault(int((sent[i] - first) / 1000), [0, 0])[at is not None] += 1
                 continue
             latencies.append(at - sent[i])
             if str(i) in frame:
@@ -408,6 +446,7 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         "dom_latency_ms": stats(latencies),
         "next_frame_latency_ms": stats(frames),
         "not_seen_within_5s": missing,
+        "not_seen_by_second_sent": {str(k): v for k, v in sorted(missed.items())},
         "browser_long_tasks_ms": round(long_tasks),
         "ws_messages_received": messages,
         "latencies_ms": [round(x, 1) for x in latencies],
@@ -449,6 +488,8 @@ def report(r: dict, path) -> None:
             f"browser long tasks {x['browser_long_tasks_ms']} ms over {x['ws_messages_received']} "
             f"websocket messages"
         )
+        if x["not_seen_by_second_sent"]:
+            print(f"    not seen, by second sent [never, late]: {x['not_seen_by_second_sent']}")
         if "browser_work_ms" in x:
             print(f"  first board's main thread (ms): {x['browser_work_ms']}")
     print(f"  ({r['bench_seconds']} s; written to {path})")
