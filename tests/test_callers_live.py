@@ -3,21 +3,20 @@ boards as just the elements that show it (the row's caller, the queue tile's wai
 over the real channel layer: no row or tile is sent again, and no team hears another's callers.
 """
 
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from django.utils import timezone
 
 from crm_bridge import customers
 from crm_bridge.models import Agent, AgentGroup
-from dashboard.consumers import LiveConsumer
 from dashboard.models import Queue, QueueCall
 from dashboard.models.queues import Outcome
 from tests.conftest import make_user
+from tests.test_teams import _board
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -46,16 +45,6 @@ def calls(db):
             queue=queue, contact_id=f"c{number}", caller_number=caller, **waiting
         )
     return make_user("anna", groups=[1]), make_user("piotr", groups=[2])
-
-
-@asynccontextmanager
-async def _board(user):
-    communicator = WebsocketCommunicator(LiveConsumer.as_asgi(), "/ws/live/?lang=en")
-    communicator.scope["user"] = user
-    try:
-        yield communicator
-    finally:
-        await communicator.disconnect()
 
 
 @database_sync_to_async
