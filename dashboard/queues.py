@@ -144,7 +144,7 @@ def queue_stats(pks: list[int] | None = None, now: datetime | None = None) -> li
         return []
     day, window = day_start(now), window_start(now)
     alive = _alive(now)
-    waiting = alive & Q(outcome=Outcome.WAITING)
+    waiting = _waiting(now)
     talking = alive & Q(outcome=Outcome.ANSWERED, connected_legs__gt=F("completions"))
     rows = (
         QueueCall.objects.filter(queue__in=queues)
@@ -199,9 +199,14 @@ def _alive(now: datetime) -> Q:
     return Q(last_event_at__gte=now - timedelta(minutes=settings.QUEUE_STALE_CALL_MINUTES))
 
 
+def _waiting(now: datetime) -> Q:
+    """Calls waiting in their queue now (and not stale)."""
+    return _alive(now) & Q(outcome=Outcome.WAITING)
+
+
 def with_waiting_calls(stats: list[QueueStats], now: datetime | None = None) -> None:
     """These queues' longest-waiting calls, what their tiles list (callers' names pushed)."""
-    _waiting_calls(stats, _alive(now or timezone.now()) & Q(outcome=Outcome.WAITING))
+    _waiting_calls(stats, _waiting(now or timezone.now()))
 
 
 def _waiting_calls(stats: list[QueueStats], waiting: Q) -> None:
