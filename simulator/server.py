@@ -123,6 +123,9 @@ def make_handler(centre, api_user, api_password):
     class Handler(BaseHTTPRequestHandler):
         server_version = "ThuliumSimulator/1.0"
         protocol_version = "HTTP/1.1"
+        # An answer's headers and body go out in two writes: with Nagle's algorithm on, the
+        # body waited for the client's delayed ACK, 40 ms on every keep-alive request.
+        disable_nagle_algorithm = True
 
         def log_message(self, fmt, *args):  # quiet
             log.debug("%s " + fmt, self.address_string(), *args)
