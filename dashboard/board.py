@@ -104,13 +104,13 @@ def _in_board_order(counts: dict) -> list[dict]:
     return [{"status": s, "label": s.label, "count": counts.get(s, 0)} for s in STATUS_ORDER]
 
 
-def counts_by_team(scopes) -> dict:
-    """Each team's status counts (scope key -> status_counts), from one query."""
+def counts_by_team(scopes, agents: list[dict]) -> dict:
+    """Each team's status counts (scope key -> status_counts), from every active agent's
+    group_id and status (queues.active_agents)."""
     by_group: dict = {}
-    active = Agent.objects.filter(active=True).values_list("group_id", "status")
-    for group_id, status, n in active.annotate(n=Count("id")):
-        by_group.setdefault(group_id, {}).setdefault(status, 0)
-        by_group[group_id][status] += n
+    for agent in agents:
+        statuses = by_group.setdefault(agent["group_id"], {})
+        statuses[agent["status"]] = statuses.get(agent["status"], 0) + 1
     teams = {}
     for scope in scopes:
         counts: dict = {}

@@ -30,12 +30,14 @@ from crm_bridge.sync import data_health
 from .board import board_context, callers_context, counts_by_team, logged_in, rows_context
 from .campaign_board import campaigns_context, campaigns_with, visible
 from .models import Profile
+from .queues import active_agents, agent_counts
 from .teams import EVERYONE, Scope
 
 BOARD_GROUP = "board"  # + "-<language>": board_group()
 BOARD = "dashboard/board.html"
 CAMPAIGNS_GROUP = "campaigns"  # + "-<language>"
 CAMPAIGNS = "dashboard/campaigns.html"
+QUEUE_AGENTS = "dashboard/queues.html#queue-agents"
 SNAPSHOT_TTL = 300  # seconds; a quiet centre still re-renders now and then
 HEARTBEAT = '<div id="live-heartbeat" data-heartbeat hidden></div>'
 
@@ -228,9 +230,11 @@ def agents_update(logins: list[str], context: dict | None = None) -> str:
 
 @receiver(agents_changed)
 def _push_agents(sender, logins, **kwargs):
-    """Each team's boards get its own changed agents' rows and its status counts: the agents
-    queried once, each row rendered once per language whatever the number of teams it is in,
-    the counts once per team and language."""
+    """Each team's boards get, in one message, its own changed agents' rows, its status
+    counts and the free / busy / paused line of each queue tile it sees: every active agent
+    queried once, each row and line rendered once per language whatever the number of teams
+    it is in, the counts once per team and language. A team none of whose agents changed
+    gets its queues' lines alone, when an agent of another team who serves them changed."""
     scopes = board_scopes()
     open_groups = {
         (scope.key, language)
@@ -243,12 +247,16 @@ def _push_agents(sender, logins, **kwargs):
             for language in languages():
                 _bump(board_group(language, scope))
         return
-    context = rows_context(logins, counts=False)  # each team's counts: one query below
-    counts = counts_by_team(scopes)
-    rows = _row_renderer(context)
+    context = rows_context(logins, counts=False)  # each team's counts: from `everyone` below
+    everyone = active_agents()
+    counts = counts_by_team(scopes, everyone)
+    lines = agent_counts(agents=everyone)
+    moved = {agent.group_id for agent in context["agents"]}
+    rows, queue_lines = _row_renderer(context), _line_renderer()
     for scope in scopes:
         mine = [agent for agent in context["agents"] if scope.has(agent.group_id)]
-        if not mine:
+        served = scope.queues(lines)
+        if not mine and not any(s.groups & moved for s in served):
             continue
         team = {**context, "counts": counts[scope.key], "logged_in": logged_in(counts[scope.key])}
         for language in languages():
@@ -256,8 +264,25 @@ def _push_agents(sender, logins, **kwargs):
                 _bump(board_group(language, scope))
                 continue
             with translation.override(language):
-                html = rows(mine) + render_to_string(f"{BOARD}#status-counts", team)
+                html = queue_lines(served)
+                if mine:
+                    html = rows(mine) + render_to_string(f"{BOARD}#status-counts", team) + html
             broadcast(board_group(language, scope), html)
+
+
+def _line_renderer():
+    """queue_lines(stats): these queue tiles' agents lines in the active language, each
+    rendered once per language however many teams' pushes it is in."""
+    done: dict = {}  # (language, queue key) -> the line's html
+
+    def queue_lines(stats) -> str:
+        language = translation.get_language()
+        for s in stats:
+            if (language, s.key) not in done:
+                done[language, s.key] = render_to_string(QUEUE_AGENTS, {"s": s})
+        return "".join(done[language, s.key] for s in stats)
+
+    return queue_lines
 
 
 def _row_renderer(context: dict):

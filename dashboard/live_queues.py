@@ -5,10 +5,12 @@ each team gets only the queues it serves) and once per wallboard that shows it (
 wallboard's language), then fanned out over the channel layer; the SQL per push is fixed
 (queue_stats + agents + wallboards).
 Queue numbers moved by webhooks are pushed once per pipeline batch (crm_bridge/pipeline.py).
-Agent changes are coalesced: the first one starts a QUEUE_PUSH_DELAY_MS (250 ms) timer and
-everything that changes before it fires goes out in one push: the changed agents' wallboard
-cells and status counts, and each queue tile's free / busy / paused line (an agent moves
-nothing else on a tile, so the calls' numbers are not recomputed for it).
+Agent changes are coalesced for the wallboards: the first one starts a QUEUE_PUSH_DELAY_MS
+(250 ms) timer and everything that changes before it fires goes out in one push: the changed
+agents' wallboard cells and status counts, and each queue tile's free / busy / paused line (an
+agent moves nothing else on a tile, so the calls' numbers are not recomputed for it). The
+board's queue tiles get their agents lines in the rows' own message (live._push_agents): one
+message per change, not two.
 """
 
 import logging
@@ -136,9 +138,10 @@ def push_queues(pks: list[int] | None = None) -> None:
 
 
 def push_agents(logins: list[str] | None = None) -> None:
-    """What these agents' change moved: each queue tile's agents line, on the board and on
-    wallboards; on wallboards showing agents, their cells and the status counts. With None
-    (the periodic refresh), every wallboard's whole agent grid."""
+    """What these agents' change moved on the wallboards: each queue tile's agents line, and
+    on wallboards showing agents, their cells and the status counts. With None (the periodic
+    refresh), every wallboard's whole agent grid. (The board gets its queue lines with the
+    rows, from live._push_agents.) Nothing is queried when no wallboard is open."""
     if logins is None:
         agents = list(Agent.objects.filter(active=True))
         for wallboard in wallboards.active_wallboards():
@@ -149,23 +152,20 @@ def push_agents(logins: list[str] | None = None) -> None:
                     lambda w=wallboard, c=ctx: wallboards.render(w, ("wb-agents",), c),
                 )
         return
-    everyone = active_agents()  # one query for the queue lines and every wallboard's counts
-    lines = queue_agent_counts(agents=everyone)
-    if lines:
-        broadcast_boards(
-            lambda scope: "".join(
-                render_to_string(f"{PANEL}#queue-agents", {"s": s}) for s in scope.queues(lines)
-            )
-        )
-    found: dict = {}  # one query for every wallboard
+    found: dict = {}  # queried once, for the first wallboard open on a screen
 
     def wallboard_html(wallboard) -> str:
-        html = wallboards.agent_lines_html(wallboard, lines) if wallboard.shows_queues else ""
+        if not found:
+            found["everyone"] = active_agents()
+            found["lines"] = queue_agent_counts(agents=found["everyone"])
+        html = ""
+        if wallboard.shows_queues:
+            html = wallboards.agent_lines_html(wallboard, found["lines"])
         if wallboard.shows_agents:
-            if not found:
+            if "changed" not in found:
                 found["changed"] = list(Agent.objects.filter(login__in=logins))
-                found["everyone"] = [(a["status"], a["group_id"]) for a in everyone]
-            html += wallboards.agents_html(wallboard, found["changed"], found["everyone"])
+            everyone = [(a["status"], a["group_id"]) for a in found["everyone"]]
+            html += wallboards.agents_html(wallboard, found["changed"], everyone)
         return html
 
     for wallboard in wallboards.active_wallboards():

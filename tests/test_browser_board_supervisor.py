@@ -236,17 +236,7 @@ def test_a_queue_tile_opens_the_agents_who_serve_it_and_back(page, login, stack)
     queue = str(state["queues"][0]["queue_id"])
     agents = {a["login"]: a for a in state["agents"]}
     group = next(a["group_id"] for a in agents.values() if a.get("group_id"))
-    stack.manage(
-        "shell",
-        "-c",
-        "from dashboard.models import Queue; "
-        f"Queue.objects.get_or_create(kind='call', number={queue})[0].agent_groups.set([{group}])",
-    )
-    _board(page, login)
-    line = page.locator(f"#queue-{queue}-agents")
-    if line.get_attribute("data-groups") != str(group):
-        page.reload()  # a board opened before the change learns it with the next push
-    expect(line).to_have_attribute("data-groups", str(group))
+    _served_by(page, login, stack, queue, group)
     everyone = _visible_logins(page)
     served = [
         r
@@ -289,12 +279,46 @@ def test_a_queue_tile_opens_the_agents_who_serve_it_and_back(page, login, stack)
         assert "queue=" not in page.url
     finally:
         _event(stack, action="AGENT_STATUS_CHANGED", agent_login=other)
-        stack.manage(
-            "shell",
-            "-c",
-            "from dashboard.models import Queue; "
-            f"Queue.objects.get(kind='call', number={queue}).agent_groups.clear()",
-        )
+        _serve(stack, queue, [])
+
+
+def _serve(stack, queue: str, groups: list) -> None:
+    """Set in admin which agent groups serve a queue (none: learned from its calls)."""
+    stack.manage(
+        "shell",
+        "-c",
+        "from dashboard.models import Queue; "
+        f"Queue.objects.get_or_create(kind='call', number={queue})[0].agent_groups.set({groups})",
+    )
+
+
+def _served_by(page, login, stack, queue: str, group):
+    """The board open, with `group` serving `queue`: the tile's agents line."""
+    _serve(stack, queue, [group])
+    _board(page, login)
+    line = page.locator(f"#queue-{queue}-agents")
+    if line.get_attribute("data-groups") != str(group):
+        page.reload()  # a board opened before the change learns it with the next push
+    expect(line).to_have_attribute("data-groups", str(group))
+    return line
+
+
+def test_a_queue_tiles_agents_line_follows_its_agents_live(page, login, stack):
+    state = stack.sim.state()
+    queue = str(state["queues"][0]["queue_id"])
+    free = [a for a in state["agents"] if a["status"] == "FREE" and a.get("group_id")]
+    agent, group = free[0]["login"], free[0]["group_id"]
+    line = _served_by(page, login, stack, queue, group)
+    paused = int(re.search(r"(\d+) paused", line.text_content()).group(1))
+    try:
+        _event(stack, action="AGENT_STATUS_CHANGED", agent_login=agent, pause_id=3)
+        expect(page.locator(f"#agent-{agent}")).to_have_attribute("data-status", "PAUSED")
+        expect(line).to_contain_text(f"· {paused + 1} paused")
+        _event(stack, action="AGENT_STATUS_CHANGED", agent_login=agent)
+        expect(line).to_contain_text(f"· {paused} paused")
+    finally:
+        _event(stack, action="AGENT_STATUS_CHANGED", agent_login=agent)
+        _serve(stack, queue, [])
 
 
 def test_todays_numbers_on_a_row_follow_live_events_and_say_their_source(page, login, stack):

@@ -145,6 +145,45 @@ def test_no_frame_a_team_board_receives_names_another_teams_agent(settings, clie
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_queue_two_teams_serve_moves_on_both_boards_in_one_message(settings):
+    """An agent of one team pauses: that team's board gets the row, its counts and the
+    shared queue's agents line in one message; the other team's board gets that line alone
+    (its numbers moved, none of its rows did)."""
+    settings.QUEUE_PUSH_DELAY_MS = 0
+    sync.poll_directory()
+    sync.poll_statuses()
+    groups = sorted(AgentGroup.objects.values_list("group_id", flat=True))
+    mine, theirs = groups[0], groups[1]
+    Queue.objects.create(number=803, name="Shared").agent_groups.add(mine, theirs)
+    anna, ewa = make_user("anna", groups=[mine]), make_user("ewa", groups=[theirs])
+    pausing = Agent.objects.filter(group_id=theirs, active=True).exclude(status="PAUSED")[0]
+
+    async def scenario():
+        async with _board(anna) as team_board, _board(ewa) as their_board:
+            frames = {"mine": [], "theirs": []}
+            for board in (team_board, their_board):
+                connected, _ = await board.connect()
+                assert connected
+                await board.receive_from(timeout=5)  # the snapshot
+            await _change([pausing.login])
+            for name, board in (("mine", team_board), ("theirs", their_board)):
+                while not await board.receive_nothing(timeout=1.5):
+                    frames[name].append(await board.receive_from())
+            return frames
+
+    frames = async_to_sync(scenario)()
+    paused = Agent.objects.filter(group_id__in=[mine, theirs], active=True, status="PAUSED")
+    line = f"· {paused.count()} paused"
+    assert len(frames["theirs"]) == 1
+    assert f'id="agent-{pausing.login}"' in frames["theirs"][0]
+    assert 'id="status-counts"' in frames["theirs"][0]
+    assert 'id="queue-803-agents"' in frames["theirs"][0] and line in frames["theirs"][0]
+    assert len(frames["mine"]) == 1
+    assert 'id="queue-803-agents"' in frames["mine"][0] and line in frames["mine"][0]
+    assert 'id="agent-' not in frames["mine"][0] and 'id="status-counts"' not in frames["mine"][0]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_board_without_a_team_is_closed(django_user_model):
     nobody = django_user_model.objects.create_user("nobody")
 

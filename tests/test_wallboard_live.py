@@ -236,7 +236,10 @@ def test_an_agent_change_moves_only_the_agents_line_of_a_queue_tile(client):
     Queue.objects.get(number=155).agent_groups.add(group)
     Agent.objects.create(login="ak", name="A", surname="K", status="FREE", group_id=7)
     Agent.objects.create(login="bk", name="B", surname="K", status="PAUSED", group_id=7)
-    heard = "".join(_pushes_to("board-all-en", lambda: agents_changed.send(None, logins=["bk"])))
+    messages = _pushes_to("board-all-en", lambda: agents_changed.send(None, logins=["bk"]))
+    assert len(messages) == 1  # the row, the counts and the line come together
+    heard = messages[0]
+    assert 'id="agent-bk"' in heard and 'id="status-counts"' in heard
     line = re.search(
         r'<footer class="agents-line" id="queue-155-agents"[^>]*>(.*?)</footer>', heard, re.S
     )

@@ -452,6 +452,8 @@
         var refocus = old.contains(document.activeElement) && focusOf(document.activeElement);
         // An open call menu stays open when its row changes (say, the caller's name arrives).
         var menu = old.matches("tr.agent") && old.querySelector("details.call-control[open]");
+        // The chosen queue's agents are filtered by its groups: again only if they changed.
+        var regroup = old.matches(".agents-line") && old.dataset.groups !== el.dataset.groups;
         if (old.matches("tr.agent")) forgetRow(old);
         else if (old.id === "agent-rows") old.querySelectorAll("tr.agent").forEach(forgetRow);
         old.replaceWith(el);
@@ -467,7 +469,7 @@
       } else return;
       if (el.id === "status-counts") markFilter(el);
       if (el.id === "queue-panel") { queueOrder = null; applyFilters(); }
-      else if (el.matches(".agents-line") && filterState() && filterState().queue) applyFilters();
+      else if (regroup && filterState() && "queue-" + filterState().queue + "-agents" === el.id) applyFilters();
       if (window.htmx && el.querySelector("[hx-get], [hx-post]")) htmx.process(el);
     });
     orderQueues();
