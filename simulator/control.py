@@ -1,5 +1,6 @@
 """Control endpoints under /_sim/ (no auth): for tests and benchmarks."""
 
+import itertools
 import time
 
 from . import calls
@@ -7,7 +8,10 @@ from .server import ApiError, route
 
 
 def _events_since(c, seq):
-    return [dict(ev, _seq=s) for s, ev in list(c.events) if s > seq]
+    """The events after `seq`, oldest first: read from the newest back (a call made a few;
+    the log keeps thousands)."""
+    newer = itertools.takewhile(lambda item: item[0] > seq, reversed(c.events))
+    return [dict(ev, _seq=s) for s, ev in reversed(list(newer))]
 
 
 @route("GET", r"_sim/state", auth=False)
