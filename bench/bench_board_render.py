@@ -6,8 +6,9 @@ Real parts: the simulator (--agents 1000 --no-traffic) polled once into a migrat
 - board_snapshot() (what every (re)connecting websocket is sent first);
 - the one-change fragment dashboard.live.agents_update([login]) (what one change pushes),
   and the same for 10 and 200 logins;
-- what an agent change costs the pusher (the rows and counts of live._push_agents and the
-  queue tiles' agents lines of live_queues.push_agents), rendered for every team and language
+- what an agent change costs the pusher (the rows, counts and queue tiles' agents lines of
+  live._push_agents, and the wallboards' part, live_queues.push_agents, with no wallboard
+  here), rendered for every team and language
   (sends counted, not sent), with one team ("all") and with 10 supervisors' teams (one group
   each, then pairs).
 

@@ -9,8 +9,8 @@ AGENT_STATUS_CHANGED toggling a logged-in agent between FREE and PAUSED (pause_i
 agents taken in a shuffled round so one agent's changes are 1,000 events apart; posted
 form-encoded with Basic auth by 8 sender threads (each one keep-alive http.client
 connection), paced (--rate) or as fast as they go (--burst). A separate thread makes the same
-change in the simulator (/_sim/event) so the polls agree with the webhooks instead of
-correcting them.
+changes in the simulator (/_sim/event, what was answered since its last request in one) so
+the polls agree with the webhooks instead of correcting them.
 
 In each page (logged in as the demo supervisor) a MutationObserver records
 performance.timeOrigin + performance.now() when #agent-<login> shows the expected data-status;
@@ -71,13 +71,23 @@ HOOK_HEADERS = {
 
 OBSERVER_JS = """() => {
   // expect: {login: [{id, status}, ...]} in the order sent; only rows that changed are looked at.
-  const b = window.__bench = {expect: {}, seen: {}, frame: {}, longtask_ms: 0, messages: 0};
+  const b = window.__bench = {expect: {}, seen: {}, frame: {}, longtask_ms: 0, messages: 0,
+                              kinds: {}};
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) b.longtask_ms += e.duration;
     }).observe({type: 'longtask', buffered: false});
   } catch (e) {}
-  document.addEventListener('htmx:wsAfterMessage', () => { b.messages += 1; });
+  // What each message carried, by the first kind of element in it (board.html's partials).
+  const KINDS = [['rows', 'class="agent status-'], ['queue tiles', 'class="queue-tile'],
+    ['queue agents lines', 'class="agents-line'], ['callers', 'caller-slot'],
+    ['health banner', 'id="health-banner'], ['channel tiles', 'channel']];
+  document.addEventListener('htmx:wsAfterMessage', (e) => {
+    b.messages += 1;
+    const html = e.detail.message;
+    const kind = (KINDS.find(([, mark]) => html.indexOf(mark) !== -1) || ['other'])[0];
+    b.kinds[kind] = (b.kinds[kind] || 0) + 1;
+  });
   const check = (records) => {
     const now = performance.timeOrigin + performance.now();
     const rows = new Set();
@@ -195,8 +205,12 @@ def run(kids: Children, args, url: str, env: dict) -> dict:
 
     to_sim = threading.local()
 
-    def sim_event(login: str, pause_id) -> None:
-        body = {"action": "AGENT_STATUS_CHANGED", "agent_login": login, "pause_id": pause_id}
+    def sim_events(changes: list[tuple[str, int | None]]) -> None:
+        """These (login, pause_id) changes made in the simulator, in order, in one request."""
+        body = [
+            {"action": "AGENT_STATUS_CHANGED", "agent_login": login, "pause_id": pause_id}
+            for login, pause_id in changes
+        ]
         if getattr(to_sim, "poster", None) is None:
             to_sim.poster = Poster(sim, {"Content-Type": "application/json"})
         status = to_sim.poster.post("/_sim/event", json.dumps(body))
@@ -206,8 +220,7 @@ def run(kids: Children, args, url: str, env: dict) -> dict:
     # Half the logged-in agents paused, so a run toggles both ways; the poll brings them in.
     agents = sim_agents()
     free = [x for x, a in agents.items() if a["status"] == "FREE"]
-    for login in rng.sample(free, len(free) // 2):
-        sim_event(login, rng.choice([2, 3, 4, 5]))
+    sim_events([(login, rng.choice([2, 3, 4, 5])) for login in rng.sample(free, len(free) // 2)])
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -247,14 +260,14 @@ def run(kids: Children, args, url: str, env: dict) -> dict:
             clock = calibrate(pages[0])
 
             runs = {}
-            runs["warmup"] = one_run(pages, url, sim_agents, sim_event, rng, 20, 10.0)
+            runs["warmup"] = one_run(pages, url, sim_agents, sim_events, rng, 20, 10.0)
             plan = (("paced", args.events, args.rate), ("burst", args.burst, None))
             for name, n, rate in plan:
                 cpu0 = cpu()
                 tracing = args.trace and name == "paced"
                 if tracing:
                     browser.start_tracing(page=pages[0], categories=TRACE_CATEGORIES)
-                runs[name] = one_run(pages, url, sim_agents, sim_event, rng, n, rate)
+                runs[name] = one_run(pages, url, sim_agents, sim_events, rng, n, rate)
                 if tracing:
                     runs[name]["browser_work_ms"] = trace_summary(browser.stop_tracing())
                 runs[name]["server_cpu_s"] = {k: round(v - cpu0[k], 2) for k, v in cpu().items()}
@@ -338,7 +351,7 @@ def plan_events(agents: dict, rng, n: int) -> list[tuple[str, int | None, str]]:
     return events
 
 
-def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
+def one_run(pages, url, sim_agents, sim_events, rng, n: int, rate) -> dict:
     events = plan_events(sim_agents(), rng, n)
     expect: dict[str, list] = {}
     for i, (login, _, status) in enumerate(events):
@@ -347,7 +360,7 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         page.evaluate(
             "(e) => { window.__bench.expect = e; window.__bench.seen = {};"
             " window.__bench.frame = {}; window.__bench.longtask_ms = 0;"
-            " window.__bench.messages = 0; }",
+            " window.__bench.messages = 0; window.__bench.kinds = {}; }",
             expect,
         )
 
@@ -355,6 +368,7 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
     answers = [None] * n
     http_ms = [None] * n
     to_sync: queue.Queue = queue.Queue()
+    synced: list[float] = []
     local = threading.local()
 
     def post(i: int) -> None:
@@ -378,17 +392,25 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         to_sync.put((login, pause_id))
 
     def syncer():
-        # Keeps the simulator in step (so the poll agrees with the webhooks), off the timed path.
-        while True:
-            item = to_sync.get()
-            if item is None:
-                return
+        # Keeps the simulator in step (so the poll agrees with the webhooks), off the timed path:
+        # what the senders answered since the last request, in one request (Thulium itself is
+        # never behind its own webhooks; the harness should cost this machine little).
+        done = False
+        while not done:
+            changes = [to_sync.get()]
+            while not to_sync.empty():
+                changes.append(to_sync.get())
+            if changes[-1] is None:
+                changes.pop()
+                done = True
             for _ in range(3):  # the simulator may drop a connection under this load
                 try:
-                    sim_event(*item)
+                    if changes:
+                        sim_events(changes)
                     break
                 except (OSError, http.client.HTTPException):
                     time.sleep(0.2)
+        synced.append(time.monotonic())  # how far the simulator was behind at the end
 
     sync_thread = threading.Thread(target=syncer, daemon=True)
     sync_thread.start()
@@ -415,7 +437,8 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         time.sleep(0.1)
     time.sleep(0.1)  # the rAF stamps
     sync_thread.join(timeout=120)
-    latencies, frames, missing, long_tasks, messages = [], [], 0, 0, 0
+    synced_after = synced[0] - t_start - send_seconds if synced else None
+    latencies, frames, missing, long_tasks, messages, kinds = [], [], 0, 0, 0, {}
     first = min((x for x in sent if x is not None), default=0)
     missed: dict[int, list[int]] = {}  # second of the run it was sent in: [never seen, late]
     for page in pages:
@@ -423,6 +446,8 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         frame = page.evaluate("window.__bench.frame")
         busy = page.evaluate("[window.__bench.longtask_ms, window.__bench.messages]")
         long_tasks, messages = long_tasks + busy[0], messages + busy[1]
+        for kind, count in page.evaluate("window.__bench.kinds").items():
+            kinds[kind] = kinds.get(kind, 0) + count
         for i in range(n):
             at = seen.get(str(i))
             if sent[i] is None or at is None or at - sent[i] > SEEN_WITHIN * 1000:
@@ -440,6 +465,7 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         "events": n,
         "rate_per_s": rate or f"as fast as possible ({SENDERS} sender threads)",
         "send_seconds": round(send_seconds, 2),
+        "simulator_in_step_s_after_last_send": synced_after and round(synced_after, 1),
         "achieved_rate_per_s": round(n / send_seconds, 1) if send_seconds else None,
         "webhook_answers": statuses,
         "webhook_http_ms": stats([x for x in http_ms if x is not None]),
@@ -449,6 +475,7 @@ def one_run(pages, url, sim_agents, sim_event, rng, n: int, rate) -> dict:
         "not_seen_by_second_sent": {str(k): v for k, v in sorted(missed.items())},
         "browser_long_tasks_ms": round(long_tasks),
         "ws_messages_received": messages,
+        "ws_messages_by_kind": dict(sorted(kinds.items(), key=lambda x: -x[1])),
         "latencies_ms": [round(x, 1) for x in latencies],
     }
 
@@ -487,6 +514,10 @@ def report(r: dict, path) -> None:
             f"server CPU {x['server_cpu_s']}; "
             f"browser long tasks {x['browser_long_tasks_ms']} ms over {x['ws_messages_received']} "
             f"websocket messages"
+        )
+        print(
+            f"    messages by kind (all boards): {x['ws_messages_by_kind']}; the simulator "
+            f"was in step {x['simulator_in_step_s_after_last_send']} s after the last send"
         )
         if x["not_seen_by_second_sent"]:
             print(f"    not seen, by second sent [never, late]: {x['not_seen_by_second_sent']}")

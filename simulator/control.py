@@ -104,11 +104,23 @@ def traffic(c, req):
 
 @route("POST", r"_sim/event", auth=False)
 def event(c, req):
-    p = dict(req.params)
+    """One event made to happen (its fields as parameters), or several in order: a JSON list
+    of them as the body (a benchmark keeping the simulator in step with its own webhooks)."""
+    before = c.events[-1][0] if c.events else 0
+    batch = req.body.get("_list") if isinstance(req.body, dict) else None  # a JSON list
+    batch = batch if isinstance(batch, list) else [req.params]
+    if not all(isinstance(params, dict) for params in batch):  # checked before any happens
+        raise ApiError(400, "Each event must be an object.", "Każde zdarzenie musi być obiektem.")
+    for params in batch:
+        _happen(c, params)
+    return 201, {"events": _events_since(c, before)}
+
+
+def _happen(c, params):
+    p = dict(params)
     action = str(p.pop("action", "") or "").upper()
     if not action:
         raise ApiError(400, "Parameter action is required.", "Parametr action jest wymagany.")
-    before = c.events[-1][0] if c.events else 0
     login = p.get("agent_login")
     a = c.agent(str(login)) if login not in (None, "") else None
     if action.startswith("AGENT_") and action != "AGENT_COMPLETED" and a is None:
@@ -141,7 +153,6 @@ def event(c, req):
             raise ApiError(400, "Agent has no active call.", "Agent nie prowadzi rozmowy.")
     else:  # raw event: sent as given, no state change
         c.emit(action, **p)
-    return 201, {"events": _events_since(c, before)}
 
 
 @route("POST", r"_sim/softphone", auth=False)

@@ -223,6 +223,33 @@ def test_webhook_delivery_after_pause(sim):
         rcv.server.shutdown()
 
 
+def test_several_events_made_to_happen_in_one_control_call_apply_in_order(sim):
+    agents = requests.get(sim + "/_sim/state", timeout=5).json()["agents"]
+    one, two = [a["login"] for a in agents if a["status"] == "FREE"][:2]
+    batch = [
+        {"action": "AGENT_STATUS_CHANGED", "agent_login": one, "pause_id": 3},
+        {"action": "AGENT_STATUS_CHANGED", "agent_login": two, "pause_id": 4},
+        {"action": "AGENT_STATUS_CHANGED", "agent_login": one, "pause_id": None},
+    ]
+    try:
+        r = requests.post(sim + "/_sim/event", json=batch, timeout=5)
+        assert r.status_code == 201
+        happened = [(e["agent_login"], e["pause_id"]) for e in r.json()["events"]]
+        assert happened == [(one, 3), (two, 4), (one, None)]
+        assert status(sim, one)["status"] == "FREE"
+        assert status(sim, two)["status"] == "PAUSED" and status(sim, two)["pause_id"] == 4
+        wrong = requests.post(sim + "/_sim/event", json=[batch[0], "PAUSE"], timeout=5)
+        assert wrong.status_code == 400 and "object" in wrong.json()["errors"][0]["message"]
+        assert status(sim, one)["status"] == "FREE"  # nothing of a refused batch happened
+    finally:
+        for login in (one, two):
+            requests.post(
+                sim + "/_sim/event",
+                json={"action": "AGENT_STATUS_CHANGED", "agent_login": login, "pause_id": None},
+                timeout=5,
+            )
+
+
 def test_sim_state(sim):
     st = requests.get(sim + "/_sim/state", timeout=5).json()
     assert len(st["agents"]) == 40 and st["seed"] == 1
