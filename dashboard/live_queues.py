@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 
 
 class _Pending:
-    """What changed since the last push (per process), and the timer that will push it."""
+    """The agents changed since the last wallboard push (per process), and the timer that
+    will push them."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -57,23 +58,20 @@ class _Pending:
         self.reset()
 
     def reset(self):
-        self.pks, self.all_queues, self.logins, self.timer = set(), False, set(), None
+        self.logins, self.timer = set(), None
 
 
 _pending = _Pending()
 
 
-def schedule_push(pks: list[int] | None = None, *, logins=()) -> None:
-    """Push these queues (None: all of them, whole panels) and what these agents moved."""
+def schedule_push(logins) -> None:
+    """Push what these agents moved on the wallboards, with what else moves before the
+    timer fires (QUEUE_PUSH_DELAY_MS; 0: at once)."""
     delay = settings.QUEUE_PUSH_DELAY_MS / 1000
     if delay <= 0:
-        _push(pks is None and not logins, set(pks or ()), set(logins))
+        push_agents(sorted(set(logins)))
         return
     with _pending.lock:
-        if pks is None and not logins:
-            _pending.all_queues = True
-        else:
-            _pending.pks.update(pks or ())
         _pending.logins.update(logins)
         if _pending.timer is None:
             # A slow push (a thousand agents on several wallboards) spaces the next ones out,
@@ -85,23 +83,17 @@ def schedule_push(pks: list[int] | None = None, *, logins=()) -> None:
 
 def _flush() -> None:
     with _pending.lock:
-        whole, pks, logins = _pending.all_queues, _pending.pks, _pending.logins
+        logins = _pending.logins
         _pending.reset()
     began = time.monotonic()
     try:
-        _push(whole, pks, logins)
+        if logins:
+            push_agents(sorted(logins))
     except Exception:
-        log.exception("Queue/wallboard push failed; the next change or refresh pushes again")
+        log.exception("Wallboard push failed; the next change or refresh pushes again")
     finally:
         _pending.took = time.monotonic() - began
         close_old_connections()
-
-
-def _push(whole: bool, pks: set, logins: set) -> None:
-    if whole or pks:
-        push_queues(None if whole else sorted(pks))
-    if logins:
-        push_agents(sorted(logins))
 
 
 def panel_context(stats=None) -> dict:
@@ -190,7 +182,7 @@ def _queues_changed(sender, pks, **kwargs):
 
 @receiver(agents_changed)
 def _agents_changed(sender, logins, **kwargs):
-    schedule_push(logins=logins)  # agent cells, and free / busy / paused per queue
+    schedule_push(logins)  # wallboards' agent cells, and free / busy / paused per queue
 
 
 @receiver(poll_health_changed)
