@@ -183,8 +183,10 @@ def queue_stats(pks: list[int] | None = None, now: datetime | None = None) -> li
 @dataclass
 class WaitingCall:
     """A call waiting in a queue: its number, who it is (Thulium's source_name, else the
-    CRM's name for the number, else unknown, else not known yet: ""), since when."""
+    CRM's name for the number, else unknown, else not known yet: ""), since when; `call_id`
+    names its entry on the tile (one number may wait twice)."""
 
+    call_id: int
     number: str
     name: str
     unknown: bool
@@ -217,17 +219,17 @@ def _waiting_calls(stats: list[QueueStats], waiting: Q) -> None:
     calls = (
         QueueCall.objects.filter(waiting, queue__in=list(by_pk))
         .order_by("entered_at")
-        .values_list("queue_id", "caller_number", "caller_name", "entered_at")
+        .values_list("id", "queue_id", "caller_number", "caller_name", "entered_at")
     )
     rows, shown = [], dict.fromkeys(by_pk, 0)
-    for queue_id, number, name, entered in calls:
+    for call_id, queue_id, number, name, entered in calls:
         if shown[queue_id] < WAITING_SHOWN:
             shown[queue_id] += 1
-            rows.append((by_pk[queue_id], number, name, entered))
-    names = customers.names({number for _, number, name, _ in rows if number and not name})
-    for s, number, name, entered in rows:
+            rows.append((call_id, by_pk[queue_id], number, name, entered))
+    names = customers.names({number for _, _, number, name, _ in rows if number and not name})
+    for call_id, s, number, name, entered in rows:
         known, unknown = customers.shown(name or names.get(number, ""))
-        s.waiting_calls.append(WaitingCall(number, known, unknown, entered))
+        s.waiting_calls.append(WaitingCall(call_id, number, known, unknown, entered))
 
 
 def agent_counts(now: datetime | None = None, agents: list[dict] | None = None) -> list[QueueStats]:

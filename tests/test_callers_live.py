@@ -3,6 +3,7 @@ boards as just the elements that show it (the row's caller, the queue tile's wai
 over the real channel layer: no row or tile is sent again, and no team hears another's callers.
 """
 
+import re
 from contextlib import AsyncExitStack
 
 import pytest
@@ -73,19 +74,48 @@ def test_names_learned_later_reach_each_teams_board_as_just_those_elements(calls
 
     got = async_to_sync(scenario)()
     mine, theirs = got["anna"], got["piotr"]
+    ewa, adam = (QueueCall.objects.get(contact_id=c).pk for c in ("c801", "c802"))
     # Team 1: its agent's caller and its queue's waiting caller, by name.
     assert '<span id="agent-jkowalski-caller"' in mine
     assert "Jan Nowak · Hurtownia Kraków" in mine
-    assert 'id="queue-801-caller-600100400"' in mine and "Ewa Lis" in mine
+    assert f'id="queue-801-caller-{ewa}"' in mine and "Ewa Lis" in mine
     # Team 2: its agent's caller unknown to the CRM, and its own waiting caller.
     assert '<span id="agent-anowak-caller"' in theirs and "Unknown number" in theirs
-    assert 'id="queue-802-caller-600100500"' in theirs and "Adam Mazur" in theirs
+    assert f'id="queue-802-caller-{adam}"' in theirs and "Adam Mazur" in theirs
     # Nobody hears another team's callers; no row, tile or count is sent again.
     assert "Adam Mazur" not in mine and "anowak" not in mine
     assert "Jan Nowak" not in theirs and "Ewa Lis" not in theirs
     for message in (mine, theirs):
         assert "<tr" not in message and "queue-tile" not in message
         assert "status-counts" not in message
+
+
+def test_a_number_waiting_twice_in_a_queue_is_named_in_both_places(calls):
+    """Two calls from one number (a company's switchboard) in one queue: two entries on the
+    tile, each with an id of its own, and the name learned later reaches both."""
+    from dashboard.live import board_snapshot
+    from dashboard.teams import scope_of
+
+    anna, _ = calls
+    first = QueueCall.objects.get(contact_id="c801")
+    second = QueueCall.objects.create(
+        queue=first.queue, contact_id="c801b", caller_number=first.caller_number,
+        entered_at=timezone.now(), last_event_at=timezone.now(), outcome=Outcome.WAITING,
+    )  # fmt: skip
+    ids = [f'id="queue-801-caller-{call.pk}"' for call in (first, second)]
+    page = board_snapshot("en", scope_of(anna))
+    assert all(page.count(i) == 1 for i in ids)
+
+    async def scenario():
+        async with _board(anna) as board:
+            assert (await board.connect())[0]
+            await board.receive_from(timeout=5)
+            await _names_learned()
+            return await board.receive_from(timeout=5)
+
+    pushed = async_to_sync(scenario)()
+    for i in ids:
+        assert re.search(i + r"[^>]*>Ewa Lis<", pushed)
 
 
 def test_a_name_learned_after_the_row_is_rendered_shows_in_the_row_as_on_a_fresh_page(calls):
