@@ -2,6 +2,7 @@
 machine description, percentiles and the JSON result files. Only 127.0.0.1 is used; every
 child gets a session of its own and is stopped with killpg."""
 
+import base64
 import json
 import os
 import platform
@@ -24,6 +25,7 @@ RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 API_USER, API_PASSWORD = "bench-api", "bench-api-secret"
 HOOK_USER, HOOK_PASSWORD = "bench-hook", "bench-hook-secret"
+HOOK_AUTH = "Basic " + base64.b64encode(f"{HOOK_USER}:{HOOK_PASSWORD}".encode()).decode()
 AGENTS = 1000
 # The product runs with DEBUG off, as in production, so it needs a secret key: one per run,
 # passed to every child through the environment.

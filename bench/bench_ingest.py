@@ -24,7 +24,6 @@ only the acknowledgement.
 
 import argparse
 import asyncio
-import base64
 import itertools
 import os
 import signal
@@ -40,6 +39,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
+    HOOK_AUTH,
+    HOOK_PASSWORD,
+    HOOK_USER,
     PY,
     ROOT,
     Children,
@@ -51,8 +53,6 @@ from _common import (  # noqa: E402
 
 from scripts.processes import DAPHNE_OPTIONS, free_port  # noqa: E402
 
-HOOK = ("bench-hook", "bench-hook-secret")
-AUTH = "Basic " + base64.b64encode(":".join(HOOK).encode()).decode()
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 
@@ -95,7 +95,7 @@ class Connection:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         head = (
-            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {AUTH}\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {HOOK_AUTH}\r\n"
             "Content-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         )
@@ -229,8 +229,8 @@ def wait_applied(db: Database, timeout: float = 900) -> float:
 def product_env(kids: Children) -> dict:
     return {
         "REDIS_URL": kids.valkey(),
-        "THULIUM_WEBHOOK_USER": HOOK[0],
-        "THULIUM_WEBHOOK_PASSWORD": HOOK[1],
+        "THULIUM_WEBHOOK_USER": HOOK_USER,
+        "THULIUM_WEBHOOK_PASSWORD": HOOK_PASSWORD,
         "THULIUM_API_URL": "http://127.0.0.1:9/api/",  # no Thulium: ingest only
         "LOG_LEVEL": "ERROR",
     }

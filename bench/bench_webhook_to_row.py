@@ -26,7 +26,6 @@ event processor (results in bench/results/bench_webhook_to_row_cluster.json).
 """
 
 import argparse
-import base64
 import http.client
 import json
 import os
@@ -47,8 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import requests  # noqa: E402
 from _common import (  # noqa: E402
     AGENTS,
-    HOOK_PASSWORD,
-    HOOK_USER,
+    HOOK_AUTH,
     Children,
     cluster_product,
     django_env,
@@ -65,7 +63,7 @@ SEEN_WITHIN = 5.0  # seconds
 MAX_RUN_SECONDS = 120
 SENDERS = 8  # sender threads, each waiting for its answer
 HOOK_HEADERS = {
-    "Authorization": "Basic " + base64.b64encode(f"{HOOK_USER}:{HOOK_PASSWORD}".encode()).decode(),
+    "Authorization": HOOK_AUTH,
     "Content-Type": "application/x-www-form-urlencoded",
 }
 
