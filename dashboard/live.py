@@ -234,7 +234,9 @@ def _push_agents(sender, logins, **kwargs):
     counts and the free / busy / paused line of each queue tile it sees: every active agent
     queried once, each row and line rendered once per language whatever the number of teams
     it is in, the counts once per team and language. A team none of whose agents changed
-    gets its queues' lines alone, when an agent of another team who serves them changed."""
+    gets its queues' lines alone, when an agent of another team who serves them changed. (A
+    line that moved otherwise, say with an agent moved to another group, is put right by the
+    whole panels the periodic refresh pushes: dashboard/tasks.py.)"""
     scopes = board_scopes()
     open_groups = {
         (scope.key, language)
@@ -252,11 +254,13 @@ def _push_agents(sender, logins, **kwargs):
     counts = counts_by_team(scopes, everyone)
     lines = agent_counts(agents=everyone)
     moved = {agent.group_id for agent in context["agents"]}
+    # An agent gone from Thulium's directory (no longer active) moves every team's counts.
+    gone = len(context["agents"]) < len(set(logins))
     rows, queue_lines = _row_renderer(context), _line_renderer()
     for scope in scopes:
         mine = [agent for agent in context["agents"] if scope.has(agent.group_id)]
         served = scope.queues(lines)
-        if not mine and not any(s.groups & moved for s in served):
+        if not mine and not gone and not any(s.groups & moved for s in served):
             continue
         team = {**context, "counts": counts[scope.key], "logged_in": logged_in(counts[scope.key])}
         for language in languages():
@@ -265,8 +269,9 @@ def _push_agents(sender, logins, **kwargs):
                 continue
             with translation.override(language):
                 html = queue_lines(served)
-                if mine:
-                    html = rows(mine) + render_to_string(f"{BOARD}#status-counts", team) + html
+                if mine or gone:
+                    counted = render_to_string(f"{BOARD}#status-counts", team)
+                    html = rows(mine) + counted + html
             broadcast(board_group(language, scope), html)
 
 

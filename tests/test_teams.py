@@ -184,6 +184,33 @@ def test_a_queue_two_teams_serve_moves_on_both_boards_in_one_message(settings):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_agent_gone_from_thuliums_directory_leaves_the_teams_counts(settings):
+    settings.QUEUE_PUSH_DELAY_MS = 0
+    sync.poll_directory()
+    sync.poll_statuses()
+    theirs = sorted(AgentGroup.objects.values_list("group_id", flat=True))[1]
+    ewa = make_user("ewa", groups=[theirs])
+    leaving = Agent.objects.filter(group_id=theirs, active=True).exclude(status="OFF")[0]
+
+    @database_sync_to_async
+    def gone():  # what the directory poll does with an agent Thulium no longer lists
+        with transaction.atomic():
+            Agent.objects.filter(login=leaving.login).update(active=False)
+            notify_agents_changed([leaving.login])
+
+    async def scenario():
+        async with _board(ewa) as board:
+            assert (await board.connect())[0]
+            await board.receive_from(timeout=5)  # the snapshot
+            await gone()
+            return await board.receive_from(timeout=5)
+
+    pushed = async_to_sync(scenario)()
+    logged_in = Agent.objects.filter(group_id=theirs, active=True).exclude(status="OFF").count()
+    assert f'data-logged-in="{logged_in}"' in pushed
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_board_without_a_team_is_closed(django_user_model):
     nobody = django_user_model.objects.create_user("nobody")
 
