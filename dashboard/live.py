@@ -256,7 +256,8 @@ def _push_agents(sender, logins, **kwargs):
     moved = {agent.group_id for agent in context["agents"]}
     # An agent gone from Thulium's directory (no longer active) moves every team's counts.
     gone = len(context["agents"]) < len(set(logins))
-    rows, queue_lines = _row_renderer(context), _line_renderer()
+    rows = _once_per_language(f"{BOARD}#agent-row", "agent", lambda a: a.login, context)
+    queue_lines = _once_per_language(QUEUE_AGENTS, "s", lambda s: s.key)
     for scope in scopes:
         mine = [agent for agent in context["agents"] if scope.has(agent.group_id)]
         served = scope.queues(lines)
@@ -275,36 +276,21 @@ def _push_agents(sender, logins, **kwargs):
             broadcast(board_group(language, scope), html)
 
 
-def _line_renderer():
-    """queue_lines(stats): these queue tiles' agents lines in the active language, each
-    rendered once per language however many teams' pushes it is in."""
-    done: dict = {}  # (language, queue key) -> the line's html
+def _once_per_language(template: str, name: str, key, context: dict | None = None):
+    """render(items): each item's `template` (the item as `name` in `context`) in the active
+    language, joined; each rendered once per language however many teams' pushes it is in."""
+    done: dict = {}  # (language, key(item)) -> the item's html
 
-    def queue_lines(stats) -> str:
+    def render(items) -> str:
         language = translation.get_language()
-        for s in stats:
-            if (language, s.key) not in done:
-                done[language, s.key] = render_to_string(QUEUE_AGENTS, {"s": s})
-        return "".join(done[language, s.key] for s in stats)
-
-    return queue_lines
-
-
-def _row_renderer(context: dict):
-    """rows(agents): their rows in the active language, each rendered once per language
-    however many teams' pushes it is in."""
-    done: dict = {}  # language -> login -> the row's html
-
-    def rows(agents) -> str:
-        mine = done.setdefault(translation.get_language(), {})
-        for agent in agents:
-            if agent.login not in mine:
-                mine[agent.login] = render_to_string(
-                    f"{BOARD}#agent-row", {**context, "agent": agent}
+        for item in items:
+            if (language, key(item)) not in done:
+                done[language, key(item)] = render_to_string(
+                    template, {**(context or {}), name: item}
                 )
-        return "".join(mine[agent.login] for agent in agents)
+        return "".join(done[language, key(item)] for item in items)
 
-    return rows
+    return render
 
 
 @receiver(callers_named)

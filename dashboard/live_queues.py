@@ -148,16 +148,16 @@ def push_agents(logins: list[str] | None = None) -> None:
 
     def wallboard_html(wallboard) -> str:
         if not found:
-            found["everyone"] = active_agents()
-            found["lines"] = queue_agent_counts(agents=found["everyone"])
+            everyone = active_agents()
+            found["lines"] = queue_agent_counts(agents=everyone)
+            found["everyone"] = [(a["status"], a["group_id"]) for a in everyone]
         html = ""
         if wallboard.shows_queues:
             html = wallboards.agent_lines_html(wallboard, found["lines"])
         if wallboard.shows_agents:
             if "changed" not in found:
                 found["changed"] = list(Agent.objects.filter(login__in=logins))
-            everyone = [(a["status"], a["group_id"]) for a in found["everyone"]]
-            html += wallboards.agents_html(wallboard, found["changed"], everyone)
+            html += wallboards.agents_html(wallboard, found["changed"], found["everyone"])
         return html
 
     for wallboard in wallboards.active_wallboards():
